@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import type { AppDeps, AppEnv } from "./context.ts";
+import { FailureError, failureResponse } from "./http/errors.ts";
+import { emit } from "./http/wide-event.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { ingestRoutes } from "./routes/ingest/index.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps) {
+	const app = new Hono<AppEnv>();
+	const now = deps.now ?? Date.now;
+
+	app.use(async function requestContext(c, next) {
+		const incoming = c.req.header("x-request-id");
+		const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+		const started = now();
+		const event = { request_id: requestId, method: c.req.method, route: c.req.path };
+		c.set("requestId", requestId);
+		c.set("event", event);
+		try {
+			await next();
+		} finally {
+			c.res.headers.set("X-Request-Id", requestId);
+			Object.assign(event, { status: c.res.status, duration_ms: now() - started });
+			emit(event);
+		}
+	});
+
+	app.route("/health", healthRoutes(deps));
+	app.route("/ingest", ingestRoutes(deps));
+
+	app.notFound((c) => failureResponse(c, { kind: "not_found" }));
+	app.onError((err, c) => {
+		if (err instanceof FailureError) return failureResponse(c, err.failure);
+		c.get("event").error = err instanceof Error ? err.name : "unknown";
+		console.error(
+			JSON.stringify({ request_id: c.get("requestId"), error: err instanceof Error ? err.message : String(err) }),
+		);
+		return failureResponse(c, { kind: "internal" });
+	});
+	return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,3 @@
+/** Redis key names shared by the worker and the key CLI (which evicts entries on revoke). */
+export const keyCacheKey = (keyHash: string) => `dt:key:${keyHash}`;
+export const touchKey = (keyId: string) => `dt:touch:${keyId}`;

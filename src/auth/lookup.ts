@@ -1,0 +1,97 @@
+import type { ApiKeyRecord, CachedKey, Services } from "../context.ts";
+import { withTimeout } from "../util/timeout.ts";
+
+/** A lookup older than this is read again from Postgres: the bound on how long a revoked key keeps working. */
+export const MAX_LOOKUP_AGE_MS = 60_000;
+const ISOLATE_POSITIVE_MS = 30_000;
+const ISOLATE_NEGATIVE_MS = 10_000;
+const ISOLATE_MAX_ENTRIES = 2_000;
+const REDIS_TIMEOUT_MS = 1_000;
+const POSTGRES_TIMEOUT_MS = 3_000;
+
+interface IsolateEntry {
+	entry: CachedKey;
+	freshUntil: number;
+}
+
+// Isolate-lifetime cache. Entries past freshUntil stay (until pushed out) to serve while Postgres is unreachable.
+const isolateCache = new Map<string, IsolateEntry>();
+
+function remember(keyHash: string, entry: CachedKey, now: number): void {
+	const ttl = entry.record ? ISOLATE_POSITIVE_MS : ISOLATE_NEGATIVE_MS;
+	isolateCache.delete(keyHash);
+	if (isolateCache.size >= ISOLATE_MAX_ENTRIES) {
+		const oldest = isolateCache.keys().next().value;
+		if (oldest !== undefined) isolateCache.delete(oldest);
+	}
+	isolateCache.set(keyHash, { entry, freshUntil: Math.min(now + ttl, entry.fetchedAt + MAX_LOOKUP_AGE_MS) });
+}
+
+/** Test hook: forget everything this isolate has cached. */
+export function clearIsolateKeyCache(): void {
+	isolateCache.clear();
+}
+
+export type KeyLookup =
+	| { ok: true; record: ApiKeyRecord; source: "isolate" | "redis" | "postgres" | "stale" }
+	| { ok: false; reason: "unknown" | "unavailable" };
+
+const found = (entry: CachedKey, source: "isolate" | "redis" | "postgres"): KeyLookup =>
+	entry.record ? { ok: true, record: entry.record, source } : { ok: false, reason: "unknown" };
+
+/**
+ * Resolves a key hash through the tiers: isolate cache → Redis → Postgres.
+ * Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an unseen one is unavailable.
+ */
+export async function lookupKey(
+	keyHash: string,
+	services: Pick<Services, "keys" | "keyCache">,
+	now: number,
+	defer: (work: Promise<unknown>) => void,
+): Promise<KeyLookup> {
+	const local = isolateCache.get(keyHash);
+	if (local && now < local.freshUntil) return found(local.entry, "isolate");
+
+	let shared: CachedKey | undefined;
+	let redisUp = true;
+	try {
+		shared = await withTimeout(services.keyCache.get(keyHash), REDIS_TIMEOUT_MS);
+	} catch {
+		redisUp = false;
+	}
+	if (shared && now - shared.fetchedAt < MAX_LOOKUP_AGE_MS) {
+		remember(keyHash, shared, now);
+		return found(shared, "redis");
+	}
+
+	let record: ApiKeyRecord | null;
+	try {
+		record = await withTimeout(services.keys.findByHash(keyHash), POSTGRES_TIMEOUT_MS);
+	} catch {
+		const stale = shared?.record ? shared : local?.entry;
+		if (stale?.record) return { ok: true, record: stale.record, source: "stale" };
+		return { ok: false, reason: "unavailable" };
+	}
+	const entry: CachedKey = { record, fetchedAt: now };
+	remember(keyHash, entry, now);
+	if (redisUp) defer(services.keyCache.set(keyHash, entry).catch(() => undefined));
+	return found(entry, "postgres");
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+const lastTouched = new Map<string, number>();
+
+/** Records last_used_at at most once a minute per key (per isolate first, then across isolates through Redis). */
+export async function touchKey(keyId: string, services: Pick<Services, "keys" | "keyCache">, now: number): Promise<void> {
+	const last = lastTouched.get(keyId);
+	if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
+	if (lastTouched.size >= ISOLATE_MAX_ENTRIES) lastTouched.clear();
+	lastTouched.set(keyId, now);
+	let claimed = true;
+	try {
+		claimed = await services.keyCache.claimTouch(keyId);
+	} catch {
+		// Redis down: this isolate's own once-a-minute bound still holds.
+	}
+	if (claimed) await services.keys.touchLastUsed(keyId);
+}

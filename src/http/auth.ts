@@ -1,0 +1,34 @@
+import type { Context, Next } from "hono";
+import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
+import { lookupKey, touchKey } from "../auth/lookup.ts";
+import type { AppEnv } from "../context.ts";
+import { FailureError } from "./errors.ts";
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** Authenticates `Authorization: Bearer dt_…`; sets c.var.apiKey. 401 for anything but a live key, 503 when unverifiable. */
+export function authenticate(opts: { now: () => number }) {
+	return async function authMiddleware(c: Context<AppEnv>, next: Next) {
+		const event = c.get("event");
+		const key = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+		if (!key || !API_KEY_FORMAT.test(key)) throw new FailureError({ kind: "unauthorized" });
+
+		const services = c.get("services");
+		const now = opts.now();
+		const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+		const result = await lookupKey(await hashApiKey(key), services, now, defer);
+		if (!result.ok) {
+			throw new FailureError({ kind: result.reason === "unavailable" ? "auth_unavailable" : "unauthorized" });
+		}
+		const record = result.record;
+		event.key_id = record.id;
+		event.project_id = record.projectId;
+		event.auth_source = result.source;
+		if (record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
+			throw new FailureError({ kind: "unauthorized" });
+		}
+		c.set("apiKey", record);
+		defer(touchKey(record.id, services, now).catch(() => undefined));
+		await next();
+	};
+}

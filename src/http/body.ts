@@ -1,0 +1,95 @@
+import type { Failure } from "./errors.ts";
+
+/** 5 MB, as documented: counted on the wire and again after decompression. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export type BodyResult = { ok: true; text: string; bytes: number } | { ok: false; failure: Failure };
+
+const JSON_TYPES = new Set(["application/json", "text/plain"]);
+const ENCODINGS: Record<string, "gzip" | "deflate" | null> = {
+	"": null,
+	identity: null,
+	gzip: "gzip",
+	"x-gzip": "gzip",
+	deflate: "deflate",
+};
+
+/** The media type without parameters, lower-cased ("" when absent). */
+export function mediaType(contentType: string | undefined): string {
+	if (!contentType) return "";
+	const semi = contentType.indexOf(";");
+	return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+export function contentTypeAccepted(contentType: string | undefined, extra: readonly string[] = []): boolean {
+	const type = mediaType(contentType);
+	// A missing type is not a wrong one: curl and hand-written clients often leave it out.
+	return type === "" || JSON_TYPES.has(type) || extra.includes(type);
+}
+
+/** Reads at most `max` bytes from a stream; null when there are more. */
+async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
+	const reader = stream.getReader();
+	const chunks: Uint8Array[] = [];
+	let total = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		total += value.byteLength;
+		if (total > max) {
+			await reader.cancel().catch(() => undefined);
+			return null;
+		}
+		chunks.push(value);
+	}
+	if (chunks.length === 1) return chunks[0] as Uint8Array;
+	const out = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return out;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * The request body as text: supported encoding, at most MAX_BODY_BYTES before and after decompression
+ * (a gzip bomb stops at the limit, never expanding in memory), valid UTF-8.
+ */
+export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<BodyResult> {
+	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
+	if (!(encoding in ENCODINGS)) return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
+	const declared = Number(req.headers.get("content-length"));
+	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
+	if (!req.body) return { ok: true, text: "", bytes: 0 };
+
+	const raw = await collect(req.body, max);
+	if (!raw) return { ok: false, failure: { kind: "payload_too_large" } };
+	let bytes = raw;
+	const format = ENCODINGS[encoding];
+	if (format) {
+		try {
+			const inflated = await collect(new Blob([raw]).stream().pipeThrough(new DecompressionStream(format)), max);
+			if (!inflated) return { ok: false, failure: { kind: "payload_too_large" } };
+			bytes = inflated;
+		} catch {
+			return { ok: false, failure: { kind: "undecodable_body", reason: `Body is not valid ${format} data` } };
+		}
+	}
+	try {
+		return { ok: true, text: utf8.decode(bytes), bytes: raw.byteLength };
+	} catch {
+		return { ok: false, failure: { kind: "undecodable_body", reason: "Body is not valid UTF-8" } };
+	}
+}
+
+/** JSON.parse that reports failure as a value. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+	try {
+		return { ok: true, value: JSON.parse(text) };
+	} catch {
+		return { ok: false };
+	}
+}

@@ -1,0 +1,66 @@
+import type { Context, Next } from "hono";
+import type { AppEnv } from "../context.ts";
+import { FailureError } from "./errors.ts";
+
+export const ALLOWED_REQUEST_HEADERS =
+	"authorization, content-type, content-encoding, x-deeptracer-sdk, idempotency-key, x-request-id";
+const EXPOSED_HEADERS = "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, x-request-id";
+
+/**
+ * CORS for the ingest routes: preflights always succeed (they carry no key), and every response,
+ * errors included, carries the headers a browser needs to read it.
+ */
+export function cors() {
+	return async function corsMiddleware(c: Context<AppEnv>, next: Next) {
+		const origin = c.req.header("origin");
+		if (c.req.method === "OPTIONS") {
+			c.get("event").outcome = "preflight";
+			return new Response(null, {
+				status: 204,
+				headers: {
+					"Access-Control-Allow-Origin": origin ?? "*",
+					"Access-Control-Allow-Methods": "POST, OPTIONS",
+					"Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
+					"Access-Control-Max-Age": "86400",
+					Vary: "Origin",
+				},
+			});
+		}
+		try {
+			await next();
+		} finally {
+			c.res.headers.set("Access-Control-Allow-Origin", origin ?? "*");
+			c.res.headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+			c.res.headers.append("Vary", "Origin");
+		}
+	};
+}
+
+/** True when `origin` is allowed by the key's list: exact scheme://host[:port], or `scheme://*.domain` for subdomains. */
+export function originAllowed(origin: string, allowed: readonly string[]): boolean {
+	if (allowed.length === 0) return true;
+	const o = origin.toLowerCase();
+	for (const entry of allowed) {
+		if (entry === o) return true;
+		const star = entry.indexOf("://*.");
+		if (star === -1) continue;
+		const scheme = entry.slice(0, star + 3);
+		const suffix = entry.slice(star + 4); // ".example.com[:port]"
+		if (o.startsWith(scheme) && o.endsWith(suffix) && o.length > scheme.length + suffix.length) {
+			const sub = o.slice(scheme.length, o.length - suffix.length);
+			if (/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(sub)) return true;
+		}
+	}
+	return false;
+}
+
+/** 403 for a browser origin outside the key's allow-list; requests without Origin are never refused for it. */
+export function checkOrigin() {
+	return async function originMiddleware(c: Context<AppEnv>, next: Next) {
+		const origin = c.req.header("origin");
+		if (origin !== undefined && !originAllowed(origin, c.get("apiKey").allowedOrigins)) {
+			throw new FailureError({ kind: "origin_refused" });
+		}
+		await next();
+	};
+}

@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** Every expected failure, with its documented status and body. One place turns them into responses. */
+export type Failure =
+	| { kind: "unauthorized" }
+	| { kind: "auth_unavailable" }
+	| { kind: "origin_refused" }
+	| { kind: "rate_limited"; retryAfterSeconds: number }
+	| { kind: "invalid_payload"; issues: unknown[] }
+	| { kind: "malformed_json" }
+	| { kind: "undecodable_body"; reason: string }
+	| { kind: "payload_too_large" }
+	| { kind: "unsupported_media_type"; what: "content-type" | "content-encoding" }
+	| { kind: "signature_invalid" }
+	| { kind: "not_found" }
+	| { kind: "internal" }
+	| { kind: "misconfigured" };
+
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
+function describe(failure: Failure): { status: ContentfulStatusCode; body: object; headers?: Record<string, string> } {
+	switch (failure.kind) {
+		case "unauthorized":
+			return { status: 401, body: { error: "Missing or invalid API key" } };
+		case "auth_unavailable":
+			return {
+				status: 503,
+				body: { error: "Service temporarily unavailable" },
+				headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
+			};
+		case "origin_refused":
+			return { status: 403, body: { error: "Origin not allowed" } };
+		case "rate_limited":
+			return {
+				status: 429,
+				body: { error: "Rate limit exceeded" },
+				headers: { "Retry-After": String(failure.retryAfterSeconds) },
+			};
+		case "invalid_payload":
+			return { status: 400, body: { success: false, error: { issues: failure.issues, name: "ZodError" } } };
+		case "malformed_json":
+			return { status: 400, body: { error: "Malformed JSON body" } };
+		case "undecodable_body":
+			return { status: 400, body: { error: failure.reason } };
+		case "payload_too_large":
+			return { status: 413, body: { error: "Request body exceeds the 5 MB limit" } };
+		case "unsupported_media_type":
+			return {
+				status: 415,
+				body: {
+					error:
+						failure.what === "content-type"
+							? "Unsupported Content-Type: send application/json"
+							: "Unsupported Content-Encoding: send gzip, deflate or none",
+				},
+			};
+		case "signature_invalid":
+			return { status: 403, body: { error: "Invalid signature" } };
+		case "not_found":
+			return { status: 404, body: { error: "Not found" } };
+		case "misconfigured":
+		case "internal":
+			return { status: 500, body: { error: "Internal server error" } };
+	}
+}
+
+export function failureResponse(c: Context, failure: Failure): Response {
+	const { status, body, headers } = describe(failure);
+	const event = c.get("event") as { outcome?: string } | undefined;
+	if (event && !event.outcome) event.outcome = failure.kind;
+	if (headers) for (const [k, v] of Object.entries(headers)) c.header(k, v);
+	return c.json(body, status);
+}
+
+/** Thrown only at the HTTP edge, when a middleware has to stop the request with a Failure. */
+export class FailureError extends Error {
+	readonly failure: Failure;
+	constructor(failure: Failure) {
+		super(failure.kind);
+		this.failure = failure;
+	}
+}

@@ -1,0 +1,55 @@
+import { Hono } from "hono";
+import type { AppDeps, AppEnv, Services } from "../context.ts";
+import { services } from "../http/services.ts";
+import { TimeoutError, withTimeout } from "../util/timeout.ts";
+
+const CHECK_TIMEOUT_MS = 2000;
+
+type Dependency = "clickhouse" | "redis" | "postgres";
+interface DependencyStatus {
+	status: "ok" | "error";
+	latency_ms: number;
+	error?: string;
+}
+
+async function check(ping: () => Promise<void>, now: () => number): Promise<DependencyStatus> {
+	const started = now();
+	try {
+		await withTimeout(ping(), CHECK_TIMEOUT_MS);
+		return { status: "ok", latency_ms: now() - started };
+	} catch (err) {
+		// The error's class and a short reason only: messages from drivers can carry connection details.
+		const reason = err instanceof TimeoutError ? "timeout" : "unreachable";
+		return { status: "error", latency_ms: now() - started, error: reason };
+	}
+}
+
+export function healthRoutes(deps: AppDeps) {
+	const now = deps.now ?? Date.now;
+	const app = new Hono<AppEnv>();
+
+	app.get("/", (c) => c.json({ status: "ok", timestamp: new Date(now()).toISOString() }));
+
+	app.get("/ready", services(deps), async (c) => {
+		const s: Services = c.get("services");
+		const checks: Record<Dependency, () => Promise<void>> = {
+			clickhouse: () => s.events.ping(),
+			redis: () => s.keyCache.ping(),
+			postgres: () => s.keys.ping(),
+		};
+		const names = Object.keys(checks) as Dependency[];
+		const results = await Promise.all(names.map((n) => check(checks[n], now)));
+		const dependencies = Object.fromEntries(names.map((n, i) => [n, results[i]])) as Record<
+			Dependency,
+			DependencyStatus
+		>;
+		const ready = results.every((r) => r.status === "ok");
+		const failing = names.filter((n) => dependencies[n].status !== "ok");
+		c.get("event").outcome = ready ? "ready" : `not_ready:${failing.join(",")}`;
+		return c.json(
+			{ status: ready ? "ok" : "degraded", timestamp: new Date(now()).toISOString(), dependencies },
+			ready ? 200 : 503,
+		);
+	});
+	return app;
+}

@@ -1,0 +1,38 @@
+import { type ClickHouseClient, createClient } from "@clickhouse/client-web";
+import type { Config } from "../config.ts";
+import type { EventTable, EventWriter } from "../context.ts";
+
+const INSERT_TIMEOUT_MS = 10_000;
+
+export function createClickHouse(config: Config["clickhouse"]): ClickHouseClient {
+	return createClient({
+		url: config.url,
+		username: config.user,
+		password: config.password,
+		database: config.database,
+		request_timeout: INSERT_TIMEOUT_MS,
+	});
+}
+
+/** Writes rows with server-side batching (async_insert) and waits for the server to confirm them. */
+export class ClickHouseEventWriter implements EventWriter {
+	readonly #client: ClickHouseClient;
+	constructor(client: ClickHouseClient) {
+		this.#client = client;
+	}
+
+	async insert(table: EventTable, rows: readonly object[]): Promise<void> {
+		if (rows.length === 0) return;
+		await this.#client.insert({
+			table,
+			values: rows as object[],
+			format: "JSONEachRow",
+			clickhouse_settings: { async_insert: 1, wait_for_async_insert: 1 },
+		});
+	}
+
+	async ping(): Promise<void> {
+		const result = await this.#client.ping();
+		if (!result.success) throw result.error;
+	}
+}

@@ -1,0 +1,38 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				// Dev tooling (the local stack's adapters, migrations, key CLI) on plain Node.
+				test: {
+					name: "node",
+					include: ["test/stack/**/*.test.ts", "test/dev/**/*.test.ts"],
+					environment: "node",
+					testTimeout: 60_000,
+					hookTimeout: 120_000,
+				},
+			},
+			{
+				// The worker inside workerd, against the real engines of a stack started for the run.
+				plugins: [
+					cloudflareTest(async ({ inject }) => ({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: {
+							bindings: { ...inject("stackEnv"), CONTROL_URL: inject("controlUrl") },
+						},
+					})),
+				],
+				test: {
+					name: "worker",
+					include: ["test/worker/**/*.test.ts", "test/unit/**/*.test.ts"],
+					globalSetup: ["./test/global-setup.ts"],
+					testTimeout: 30_000,
+					hookTimeout: 60_000,
+					silent: "passed-only",
+				},
+			},
+		],
+	},
+});
