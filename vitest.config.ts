@@ -3,6 +3,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
 	test: {
+		// Worker logs (one JSON line per request) only for failing tests.
+		silent: "passed-only",
+		// CI asks for a JSON report too, to print a one-line summary.
+		reporters: process.env.VITEST_JSON_REPORT
+			? ["default", ["json", { outputFile: process.env.VITEST_JSON_REPORT }]]
+			: ["default"],
 		projects: [
 			{
 				// Dev tooling (the local stack's adapters, migrations, key CLI) on plain Node.
@@ -30,7 +36,6 @@ export default defineConfig({
 					globalSetup: ["./test/global-setup.ts"],
 					testTimeout: 30_000,
 					hookTimeout: 60_000,
-					silent: "passed-only",
 				},
 			},
 		],

@@ -82,7 +82,11 @@ const TOUCH_INTERVAL_MS = 60_000;
 const lastTouched = new Map<string, number>();
 
 /** Records last_used_at at most once a minute per key (per isolate first, then across isolates through Redis). */
-export async function touchKey(keyId: string, services: Pick<Services, "keys" | "keyCache">, now: number): Promise<void> {
+export async function touchKey(
+	keyId: string,
+	services: Pick<Services, "keys" | "keyCache">,
+	now: number,
+): Promise<void> {
 	const last = lastTouched.get(keyId);
 	if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
 	if (lastTouched.size >= ISOLATE_MAX_ENTRIES) lastTouched.clear();

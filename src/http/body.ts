@@ -3,7 +3,17 @@ import type { Failure } from "./errors.ts";
 /** 5 MB, as documented: counted on the wire and again after decompression. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-export type BodyResult = { ok: true; text: string; bytes: number } | { ok: false; failure: Failure };
+export type BodyResult =
+	| {
+			ok: true;
+			text: string;
+			/** Bytes as received (still compressed when Content-Encoding was set). */
+			raw: Uint8Array;
+			/** Bytes after decompression (the same array when none). */
+			decoded: Uint8Array;
+			bytes: number;
+	  }
+	| { ok: false; failure: Failure };
 
 const JSON_TYPES = new Set(["application/json", "text/plain"]);
 const ENCODINGS: Record<string, "gzip" | "deflate" | null> = {
@@ -52,6 +62,7 @@ async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise
 	return out;
 }
 
+const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
@@ -60,10 +71,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  */
 export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<BodyResult> {
 	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
-	if (!(encoding in ENCODINGS)) return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
+	if (!(encoding in ENCODINGS))
+		return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
 	const declared = Number(req.headers.get("content-length"));
 	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
-	if (!req.body) return { ok: true, text: "", bytes: 0 };
+	if (!req.body) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
 
 	const raw = await collect(req.body, max);
 	if (!raw) return { ok: false, failure: { kind: "payload_too_large" } };
@@ -79,7 +91,7 @@ export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<Body
 		}
 	}
 	try {
-		return { ok: true, text: utf8.decode(bytes), bytes: raw.byteLength };
+		return { ok: true, text: utf8.decode(bytes), raw, decoded: bytes, bytes: raw.byteLength };
 	} catch {
 		return { ok: false, failure: { kind: "undecodable_body", reason: "Body is not valid UTF-8" } };
 	}

@@ -1,5 +1,5 @@
-import { createClient } from "@clickhouse/client-web";
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createClient } from "@clickhouse/client-web";
 import worker from "../../src/index.ts";
 
 /** Sends a request through the worker's real entry and waits for its background work (the ClickHouse write). */

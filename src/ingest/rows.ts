@@ -1,0 +1,112 @@
+import type { ErrorPayload, LlmPayload, LogsPayload, SpanPayload } from "./schemas.ts";
+
+/** Who sent the rows and when: always from the API key and the server clock, never from the body. */
+export interface Provenance {
+	projectId: string;
+	apiKeyId: string;
+	receivedAt: number;
+}
+
+/** "YYYY-MM-DD hh:mm:ss.fff" in UTC: what DateTime64(3, 'UTC') parses in JSONEachRow without extra settings. */
+export function clickhouseTime(ms: number): string {
+	const iso = new Date(ms).toISOString();
+	return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+function base(p: Provenance, receivedAt: string) {
+	return { project_id: p.projectId, api_key_id: p.apiKeyId, received_at: receivedAt };
+}
+
+export interface LogRow {
+	project_id: string;
+	api_key_id: string;
+	received_at: string;
+	timestamp: string;
+	service: string;
+	environment: string;
+	release: string;
+	level: string;
+	message: string;
+	metadata: string;
+	trace_id: string;
+	span_id: string;
+	request_id: string;
+	context: string;
+	vercel_id: string;
+}
+
+export function logRows(body: LogsPayload, p: Provenance): LogRow[] {
+	const receivedAt = clickhouseTime(p.receivedAt);
+	return body.logs.map((log) => ({
+		...base(p, receivedAt),
+		timestamp: log.timestamp === undefined ? receivedAt : clickhouseTime(log.timestamp),
+		service: body.service,
+		environment: body.environment,
+		release: log.release ?? body.release ?? "",
+		level: log.level,
+		message: log.message,
+		metadata: log.metadata ?? "{}",
+		trace_id: log.trace_id ?? "",
+		span_id: log.span_id ?? "",
+		request_id: log.request_id ?? "",
+		context: log.context ?? "",
+		vercel_id: log.vercel_id ?? "",
+	}));
+}
+
+export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance) {
+	return {
+		...base(p, clickhouseTime(p.receivedAt)),
+		service: body.service,
+		environment: body.environment,
+		release: body.release ?? "",
+		fingerprint,
+		error_message: body.error_message,
+		stack_trace: body.stack_trace,
+		severity: body.severity,
+		context: body.context ?? "{}",
+		trace_id: body.trace_id ?? "",
+		user_id: body.user_id ?? "",
+		breadcrumbs: JSON.stringify(
+			(body.breadcrumbs ?? []).map((b) => ({
+				type: b.type,
+				message: b.message,
+				timestamp: new Date(b.timestamp).toISOString(),
+			})),
+		),
+	};
+}
+
+export function spanRow(body: SpanPayload, p: Provenance) {
+	return {
+		...base(p, clickhouseTime(p.receivedAt)),
+		service: body.service,
+		environment: body.environment,
+		release: body.release ?? "",
+		trace_id: body.trace_id,
+		span_id: body.span_id,
+		parent_span_id: body.parent_span_id,
+		operation: body.operation,
+		start_time: clickhouseTime(body.start_time),
+		duration_ms: body.duration_ms,
+		status: body.status,
+		metadata: body.metadata ?? "{}",
+	};
+}
+
+export function llmRow(body: LlmPayload, p: Provenance) {
+	return {
+		...base(p, clickhouseTime(p.receivedAt)),
+		service: body.service,
+		environment: body.environment,
+		release: body.release ?? "",
+		model: body.model,
+		provider: body.provider,
+		operation: body.operation,
+		input_tokens: body.input_tokens,
+		output_tokens: body.output_tokens,
+		cost_usd: body.cost_usd,
+		latency_ms: body.latency_ms,
+		metadata: body.metadata ?? "{}",
+	};
+}
