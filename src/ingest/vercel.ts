@@ -1,0 +1,117 @@
+import { LIMITS } from "./limits.ts";
+import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
+
+// Vercel log drain entries → log rows (../shared/api/CONTRACT.md, Vercel log drain).
+
+const LEVELS: Record<string, LogRow["level"]> = {
+	debug: "debug",
+	info: "info",
+	warning: "warn",
+	warn: "warn",
+	error: "error",
+	fatal: "error",
+};
+
+/** Fields that become columns; every other field of the entry is kept in metadata. */
+const MAPPED = new Set([
+	"message",
+	"timestamp",
+	"level",
+	"source",
+	"environment",
+	"deploymentId",
+	"requestId",
+	"traceId",
+	"spanId",
+	"trace.id",
+	"span.id",
+]);
+
+const MIN_TIME = Date.UTC(1900, 0, 1);
+const MAX_TIME = Date.UTC(2299, 11, 31);
+/** Vercel truncates messages above 256 KB; a little room for its own marker. */
+const MAX_MESSAGE = LIMITS.logMessage + 1024;
+
+export type DrainEntryResult = { ok: true; row: LogRow } | { ok: false; reason: string };
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const nested = (v: unknown, key: string): string | undefined =>
+	v !== null && typeof v === "object" ? str((v as Record<string, unknown>)[key]) : undefined;
+
+export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: string): DrainEntryResult {
+	if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+		return { ok: false, reason: "not_an_object" };
+	const e = entry as Record<string, unknown>;
+	const timestamp = e.timestamp;
+	if (typeof timestamp !== "number" || !(timestamp >= MIN_TIME && timestamp <= MAX_TIME)) {
+		return { ok: false, reason: "invalid_timestamp" };
+	}
+	if (e.message !== undefined && typeof e.message !== "string") return { ok: false, reason: "invalid_message" };
+	const message = (e.message as string | undefined) ?? "";
+	if (message.length > MAX_MESSAGE) return { ok: false, reason: "message_too_long" };
+
+	const rawLevel = str(e.level)?.toLowerCase();
+	if (e.level !== undefined && (rawLevel === undefined || !(rawLevel in LEVELS)))
+		return { ok: false, reason: "invalid_level" };
+	let level: LogRow["level"] = rawLevel ? (LEVELS[rawLevel] as LogRow["level"]) : "info";
+	const status = e.statusCode ?? nested(e.proxy, "statusCode");
+	if (typeof status === "number" && (status === -1 || status >= 500)) level = "error";
+
+	const metadata: Record<string, unknown> = {};
+	for (const key of Object.keys(e)) if (!MAPPED.has(key)) metadata[key] = e[key];
+	const metadataText = JSON.stringify(metadata);
+	if (metadataText.length > LIMITS.objectBytes) return { ok: false, reason: "metadata_too_large" };
+
+	const clip = (v: string | undefined, max: number) => (v ?? "").slice(0, max);
+	return {
+		ok: true,
+		row: {
+			project_id: p.projectId,
+			api_key_id: p.apiKeyId,
+			received_at: receivedAt,
+			timestamp: clickhouseTime(timestamp),
+			service: clip(str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name),
+			environment: clip(str(e.environment) ?? "production", LIMITS.name),
+			release: clip(str(e.deploymentId), LIMITS.release),
+			level,
+			message,
+			metadata: metadataText,
+			trace_id: clip(str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id),
+			span_id: clip(str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id),
+			request_id: clip(str(e.requestId), LIMITS.id),
+			context: clip(str(e.source), LIMITS.name),
+			vercel_id: "",
+		},
+	};
+}
+
+/**
+ * The entries of a drain body: a JSON array, NDJSON (one object per line), or a single object.
+ * `null` when the body is neither.
+ */
+export function parseDrainBody(text: string, ndjson: boolean): unknown[] | null {
+	const trimmed = text.trim();
+	if (trimmed === "") return [];
+	if (!ndjson || trimmed.startsWith("[")) {
+		try {
+			const value: unknown = JSON.parse(trimmed);
+			if (Array.isArray(value)) return value;
+			if (value !== null && typeof value === "object") return Object.keys(value).length === 0 ? [] : [value];
+			return null;
+		} catch {
+			// Not one JSON document: NDJSON by sniffing, when several lines are there.
+			if (!trimmed.includes("\n")) return null;
+		}
+	}
+	const entries: unknown[] = [];
+	for (const line of trimmed.split("\n")) {
+		const l = line.trim();
+		if (l === "") continue;
+		try {
+			entries.push(JSON.parse(l));
+		} catch {
+			entries.push(undefined); // counted as rejected, the rest of the batch still lands
+		}
+	}
+	return entries;
+}

@@ -1,0 +1,77 @@
+import { type Context, Hono } from "hono";
+import type { AppEnv } from "../../context.ts";
+import { contentTypeAccepted, mediaType, readBody } from "../../http/body.ts";
+import { FailureError } from "../../http/errors.ts";
+import { clickhouseTime } from "../../ingest/rows.ts";
+import { verifyVercelSignature } from "../../ingest/signature.ts";
+import { drainEntryToRow, parseDrainBody } from "../../ingest/vercel.ts";
+import { provenance, writeInBackground } from "../../ingest/write.ts";
+
+const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
+/** Rows per ClickHouse insert: Vercel decides batch sizes, we bound what one insert carries. */
+export const DRAIN_CHUNK_ROWS = 1000;
+
+/** Vercel log drain: JSON array or NDJSON, optionally gzip, optionally signed; one log row per entry. */
+export function drainRoute(now: () => number) {
+	const app = new Hono<AppEnv>();
+
+	// Every drain response carries the project's verification code, when it has one.
+	app.use(async function vercelVerify(c, next) {
+		await next();
+		const verify = c.var.apiKey?.vercelVerify;
+		if (verify) c.res.headers.set("x-vercel-verify", verify);
+	});
+
+	app.get("/", (c) => verification(c));
+
+	app.post("/", async (c) => {
+		if (!contentTypeAccepted(c.req.header("content-type"), NDJSON_TYPES)) {
+			throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
+		}
+		const body = await readBody(c.req.raw);
+		if (!body.ok) throw new FailureError(body.failure);
+		const event = c.get("event");
+		event.bytes = body.bytes;
+
+		const secret = c.get("apiKey").drainSecret;
+		if (secret) {
+			// Over the bytes as received; when Vercel compressed them, the decompressed bytes are accepted too.
+			const signature = c.req.header("x-vercel-signature") ?? "";
+			const valid =
+				(await verifyVercelSignature(secret, body.raw, signature)) ||
+				(body.decoded !== body.raw && (await verifyVercelSignature(secret, body.decoded, signature)));
+			if (!valid) throw new FailureError({ kind: "signature_invalid" });
+		}
+
+		const entries = parseDrainBody(body.text, NDJSON_TYPES.includes(mediaType(c.req.header("content-type"))));
+		if (entries === null) throw new FailureError({ kind: "malformed_json" });
+		if (entries.length === 0) return verification(c);
+
+		const p = provenance(c, now());
+		const receivedAt = clickhouseTime(p.receivedAt);
+		const rows = [];
+		const reasons: Record<string, number> = {};
+		for (const entry of entries) {
+			const result = drainEntryToRow(entry, p, receivedAt);
+			if (result.ok) rows.push(result.row);
+			else reasons[result.reason] = (reasons[result.reason] ?? 0) + 1;
+		}
+		const rejected = entries.length - rows.length;
+		event.count = rows.length;
+		if (rejected > 0) Object.assign(event, { rejected, rejected_reasons: reasons });
+		if (rows.length === 0) {
+			event.outcome = "invalid_payload";
+			return c.json({ error: "No valid log drain entries", rejected }, 400);
+		}
+		for (let i = 0; i < rows.length; i += DRAIN_CHUNK_ROWS) {
+			writeInBackground(c, "logs", rows.slice(i, i + DRAIN_CHUNK_ROWS));
+		}
+		return c.json(rejected > 0 ? { ok: true, count: rows.length, rejected } : { ok: true, count: rows.length });
+	});
+	return app;
+}
+
+function verification(c: Context<AppEnv>) {
+	c.get("event").outcome = "drain_verification";
+	return c.json({ ok: true, count: 0 });
+}
