@@ -34,6 +34,8 @@ export default defineConfig({
 					name: "worker",
 					include: ["test/worker/**/*.test.ts", "test/unit/**/*.test.ts"],
 					globalSetup: ["./test/global-setup.ts"],
+					// One stack serves every file and some tests stop its services: files run one at a time.
+					fileParallelism: false,
 					testTimeout: 30_000,
 					hookTimeout: 60_000,
 				},

@@ -54,10 +54,50 @@ export interface RateLimiter {
 
 export type EventTable = "logs" | "errors" | "spans" | "llm_usage";
 
+export interface InsertOptions {
+	/** insert_deduplication_token: the same token never stores a second copy. */
+	token?: string;
+	/** Abandon the attempt after this long (the server may still complete it; the token makes that safe). */
+	timeoutMs?: number;
+}
+
 /** The event store (ClickHouse). Rejects when the rows were not stored. */
 export interface EventWriter {
-	insert(table: EventTable, rows: readonly object[]): Promise<void>;
+	insert(table: EventTable, rows: readonly object[], opts?: InsertOptions): Promise<void>;
 	ping(): Promise<void>;
+}
+
+/** A chunk that could not be written within the budget, kept for replay. */
+export interface SpilledChunk {
+	id: string;
+	table: EventTable;
+	token: string;
+	rows: object[];
+	requestId: string;
+	spilledAt: number;
+}
+
+export interface SpillStats {
+	depth: number;
+	/** Unix ms of the oldest entry, null when empty. */
+	oldestAt: number | null;
+	/** Unix ms of the last insert ClickHouse confirmed (recorded at most every few seconds), null when unknown. */
+	lastInsertAt: number | null;
+}
+
+/** Durable holding area for chunks ClickHouse did not take (Upstash Redis). */
+export interface Spill {
+	/** Rejects when the spill is full or unreachable. */
+	put(chunk: SpilledChunk): Promise<void>;
+	oldest(limit: number): Promise<SpilledChunk[]>;
+	remove(id: string): Promise<void>;
+	/** Moves a chunk ClickHouse refuses for its content out of the replay queue, for an operator to inspect. */
+	quarantine(chunk: SpilledChunk, reason: string): Promise<void>;
+	stats(): Promise<SpillStats>;
+	noteInsert(at: number): Promise<void>;
+	/** A short lease so that only one replay runs at a time. */
+	claimReplay(ttlSeconds: number): Promise<boolean>;
+	releaseReplay(): Promise<void>;
 }
 
 export interface Services {
@@ -65,12 +105,22 @@ export interface Services {
 	keyCache: KeyCache;
 	limiter: RateLimiter;
 	events: EventWriter;
+	spill: Spill;
+}
+
+export interface DeliveryOptions {
+	/** Total time for attempts before the rows go to the spill; well under the 30 s waitUntil cut. */
+	budgetMs: number;
+	maxAttemptMs: number;
+	baseBackoffMs: number;
+	maxBackoffMs: number;
 }
 
 export interface AppDeps {
 	/** Builds the request's services from the parsed config (per request: Workers forbid sharing I/O across requests). */
 	services(config: Config): Services;
 	now?(): number;
+	delivery?: Partial<DeliveryOptions>;
 }
 
 export interface AppEnv {
@@ -81,5 +131,8 @@ export interface AppEnv {
 		services: Services;
 		event: WideEvent;
 		apiKey: ApiKeyRecord;
+		delivery: DeliveryOptions;
+		/** SHA-256 of the decoded body, computed only when an Idempotency-Key is sent. */
+		bodyHash: string | undefined;
 	};
 }

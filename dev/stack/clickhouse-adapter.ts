@@ -141,6 +141,8 @@ export interface ClickHouseServerOptions {
 	engine: Engine;
 	user: string;
 	password: string;
+	/** Fault injection for tests, read per request: answer successful INSERTs only after this delay (the rows are already stored). */
+	faults?: { insertResponseDelayMs: number };
 }
 
 /** A node:http server speaking the ClickHouse HTTP interface; not yet listening. */
@@ -216,6 +218,9 @@ async function handle(opts: ClickHouseServerOptions, req: IncomingMessage, res: 
 	} catch (err) {
 		return sendError(res, engine, queryId, toEngineError(err));
 	}
+
+	const delay = opts.faults?.insertResponseDelayMs ?? 0;
+	if (delay > 0 && /^\s*INSERT\b/i.test(query)) await new Promise((r) => setTimeout(r, delay));
 
 	const summary = {
 		read_rows: String(result.readRows),

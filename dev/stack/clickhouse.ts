@@ -23,6 +23,8 @@ export interface ClickHouseService {
 	stop(): Promise<void>;
 	/** Listens again on the same port. */
 	start(): Promise<void>;
+	/** Fault injection: successful INSERTs answer only after `ms` (the rows are stored first), like a server slower than the client's budget. */
+	slowInserts(ms: number): void;
 	/** Idempotent full shutdown. */
 	close(): Promise<void>;
 }
@@ -36,7 +38,8 @@ export async function startClickHouse(opts: {
 	const engine = await acquireEngine(opts.dataDir);
 	const user = opts.user ?? "default";
 	const password = opts.password ?? "";
-	const server = createClickHouseServer({ engine, user, password });
+	const faults = { insertResponseDelayMs: 0 };
+	const server = createClickHouseServer({ engine, user, password, faults });
 	try {
 		await listen(server, opts.httpPort);
 	} catch (err) {
@@ -49,6 +52,9 @@ export async function startClickHouse(opts: {
 		user,
 		password,
 		stop: () => closeServer(server),
+		slowInserts(ms) {
+			faults.insertResponseDelayMs = ms;
+		},
 		async start() {
 			if (closed) throw new Error("ClickHouse service is closed");
 			if (!server.listening) await listen(server, opts.httpPort);

@@ -27,6 +27,10 @@ export async function startControlServer(stack: Stack, port: number): Promise<{ 
 			await (m[2] === "stop" ? stack.stop(name) : stack.start(name));
 			return { ok: true };
 		},
+		"^/services/clickhouse/slow-inserts$": async (b) => {
+			stack.clickhouse.slowInserts(Number(b.ms ?? 0));
+			return { ok: true };
+		},
 		"^/keys$": async (b) => {
 			const created = await withDb((db) => createApiKey(db, b as never));
 			await evictCachedKeys(redis, [await hashApiKey(created.key)]);

@@ -88,7 +88,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 				redisPort: ports.redis,
 				httpPort: ports.upstash,
 				token,
-				persistent,
+				// Upstash is durable (the delivery spill relies on it): keep the AOF even for throwaway test stacks.
+				persistent: true,
 			}).then(track),
 			startClickHouse({ dataDir: join(dataDir, "clickhouse"), httpPort: ports.clickhouse }).then(track),
 		]);

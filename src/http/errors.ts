@@ -13,6 +13,8 @@ export type Failure =
 	| { kind: "payload_too_large" }
 	| { kind: "unsupported_media_type"; what: "content-type" | "content-encoding" }
 	| { kind: "signature_invalid" }
+	| { kind: "invalid_header"; message: string }
+	| { kind: "write_unavailable" }
 	| { kind: "not_found" }
 	| { kind: "internal" }
 	| { kind: "misconfigured" };
@@ -57,6 +59,14 @@ function describe(failure: Failure): { status: ContentfulStatusCode; body: objec
 			};
 		case "signature_invalid":
 			return { status: 403, body: { error: "Invalid signature" } };
+		case "invalid_header":
+			return { status: 400, body: { error: failure.message } };
+		case "write_unavailable":
+			return {
+				status: 503,
+				body: { error: "Could not store the data; retry" },
+				headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
+			};
 		case "not_found":
 			return { status: 404, body: { error: "Not found" } };
 		case "misconfigured":

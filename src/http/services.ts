@@ -1,6 +1,7 @@
 import type { Context, Next } from "hono";
 import { loadConfig } from "../config.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
+import { DEFAULT_DELIVERY } from "../delivery/policy.ts";
 import { FailureError } from "./errors.ts";
 
 /** The one place that reads c.env: parsed config and this request's services. */
@@ -15,6 +16,7 @@ export function services(deps: AppDeps) {
 		}
 		c.set("config", loaded.config);
 		c.set("services", deps.services(loaded.config));
+		c.set("delivery", { ...DEFAULT_DELIVERY, ...deps.delivery });
 		await next();
 	};
 }

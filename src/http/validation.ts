@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { z } from "zod";
+import { toHex } from "../auth/key.ts";
 import type { AppEnv } from "../context.ts";
 import { contentTypeAccepted, parseJson, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
@@ -78,6 +79,21 @@ export function documentIssue(issue: z.core.$ZodIssue, input: unknown): Document
 	}
 }
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** With an Idempotency-Key, remembers the body's SHA-256 (the key only dedupes the same body). */
+export async function noteBodyHash(c: Context<AppEnv>, decoded: Uint8Array): Promise<void> {
+	const key = c.req.header("idempotency-key");
+	if (key === undefined) return;
+	if (!IDEMPOTENCY_KEY.test(key)) {
+		throw new FailureError({
+			kind: "invalid_header",
+			message: "Idempotency-Key must be 1-255 visible ASCII characters",
+		});
+	}
+	c.set("bodyHash", toHex(await crypto.subtle.digest("SHA-256", decoded)));
+}
+
 export interface ValidateOptions {
 	/** Media types accepted besides JSON and text/plain. */
 	extraTypes?: readonly string[];
@@ -98,6 +114,7 @@ export function validate<S extends z.ZodType>(
 		const body = await readBody(c.req.raw);
 		if (!body.ok) throw new FailureError(body.failure);
 		c.get("event").bytes = body.bytes;
+		await noteBodyHash(c, body.decoded);
 		const json = parseJson(body.text);
 		if (!json.ok) throw new FailureError({ kind: "malformed_json" });
 		const result = schema.safeParse(json.value);

@@ -1,42 +1,86 @@
 import type { Context } from "hono";
+import { toHex } from "../auth/key.ts";
 import type { AppEnv, EventTable } from "../context.ts";
+import { type DeliveryOutcome, type DeliveryReport, deliver } from "../delivery/deliver.ts";
+import { FailureError } from "../http/errors.ts";
 
-/**
- * Hands the rows to the event store after the response (waitUntil). A failed write is never silent:
- * it is logged with the table, the row count and the outcome.
- */
-export function writeInBackground(c: Context<AppEnv>, table: EventTable, rows: readonly object[]): void {
-	const events = c.get("services").events;
-	const requestId = c.get("requestId");
-	const started = Date.now();
-	const write = events.insert(table, rows).then(
-		() => {
-			console.log(
-				JSON.stringify({
-					request_id: requestId,
-					outcome: "stored",
-					table,
-					rows: rows.length,
-					ms: Date.now() - started,
-				}),
-			);
-		},
-		(err: unknown) => {
-			console.error(
-				JSON.stringify({
-					request_id: requestId,
-					outcome: "clickhouse_failed",
-					table,
-					rows: rows.length,
-					error: err instanceof Error ? err.message.slice(0, 500) : String(err),
-				}),
-			);
-		},
-	);
-	c.executionCtx.waitUntil(write);
+/** Rows per ClickHouse insert: batches (a drain can bring thousands) are written in bounded chunks. */
+export const CHUNK_ROWS = 1000;
+
+export interface Write {
+	table: EventTable;
+	rows: object[];
 }
 
 export function provenance(c: Context<AppEnv>, now: number) {
 	const key = c.get("apiKey");
 	return { projectId: key.projectId, apiKeyId: key.id, receivedAt: now };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+	return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/**
+ * The base of every chunk's insert_deduplication_token. With an Idempotency-Key it is derived from the
+ * project, the key and the body, so a client's retry of the same request stores once; otherwise from the request id.
+ */
+async function tokenBase(c: Context<AppEnv>): Promise<string> {
+	const idempotencyKey = c.req.header("idempotency-key");
+	const bodyHash = c.get("bodyHash");
+	if (idempotencyKey === undefined || bodyHash === undefined) return c.get("requestId");
+	return `idem-${(await sha256Hex(`${c.get("apiKey").projectId}\n${idempotencyKey}\n${bodyHash}`)).slice(0, 40)}`;
+}
+
+const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];
+
+function logReport(requestId: string, r: DeliveryReport): void {
+	const line = JSON.stringify({
+		request_id: requestId,
+		outcome: r.outcome,
+		table: r.table,
+		rows: r.rows,
+		attempts: r.attempts,
+		by_outcome: r.byOutcome,
+		...(r.error ? { error: r.error } : {}),
+	});
+	// Lost rows are the one failure nobody can recover: loud, on the error stream, with counts.
+	if (r.outcome === "lost" || r.outcome === "rejected") console.error(line);
+	else console.log(line);
+}
+
+/**
+ * Acknowledges the rows and writes them: in the background (waitUntil) by default, or before answering with
+ * `?wait=true` (200 once ClickHouse or the spill holds them, 503 when neither could).
+ */
+export async function accept(c: Context<AppEnv>, writes: Write[], body: object): Promise<Response> {
+	const requestId = c.get("requestId");
+	const base = await tokenBase(c);
+	const services = c.get("services");
+	const opts = c.get("delivery");
+	const jobs = writes.flatMap((w) =>
+		Array.from({ length: Math.ceil(w.rows.length / CHUNK_ROWS) }, (_, i) => ({
+			table: w.table,
+			rows: w.rows.slice(i * CHUNK_ROWS, (i + 1) * CHUNK_ROWS),
+			token: `${base}:${w.table}:${i}`,
+			requestId,
+		})),
+	);
+	const delivery = Promise.all(jobs.map((job) => deliver(job, services, opts))).then((reports) => {
+		for (const r of reports) logReport(requestId, r);
+		return reports;
+	});
+
+	const idempotencyKey = c.req.header("idempotency-key");
+	if (idempotencyKey !== undefined) c.header("Idempotency-Key", idempotencyKey);
+	if (c.req.query("wait") !== "true") {
+		c.executionCtx.waitUntil(delivery);
+		return c.json(body);
+	}
+	const reports = await delivery;
+	const worst = SEVERITY[Math.max(0, ...reports.map((r) => SEVERITY.indexOf(r.outcome)))] as DeliveryOutcome;
+	c.get("event").delivery = worst;
+	if (worst === "lost") throw new FailureError({ kind: "write_unavailable" });
+	if (worst === "rejected") throw new FailureError({ kind: "internal" });
+	return c.json(body);
 }

@@ -24,6 +24,32 @@ async function check(ping: () => Promise<void>, now: () => number): Promise<Depe
 	}
 }
 
+/** A spill entry older than this means replay is not keeping up (or ClickHouse is down): degraded. */
+export const SPILL_STALE_AFTER_MS = 5 * 60_000;
+
+interface SpillStatus {
+	status: "ok" | "stale" | "unknown";
+	depth: number | null;
+	oldest_age_s: number | null;
+	last_insert_at: string | null;
+}
+
+async function spillStatus(s: Services, now: number): Promise<SpillStatus> {
+	try {
+		const stats = await withTimeout(s.spill.stats(), CHECK_TIMEOUT_MS);
+		const age = stats.oldestAt === null ? null : Math.max(0, now - stats.oldestAt);
+		return {
+			status: age !== null && age > SPILL_STALE_AFTER_MS ? "stale" : "ok",
+			depth: stats.depth,
+			oldest_age_s: age === null ? null : Math.round(age / 1000),
+			last_insert_at: stats.lastInsertAt === null ? null : new Date(stats.lastInsertAt).toISOString(),
+		};
+	} catch {
+		// Redis is down: the redis dependency already says so.
+		return { status: "unknown", depth: null, oldest_age_s: null, last_insert_at: null };
+	}
+}
+
 export function healthRoutes(deps: AppDeps) {
 	const now = deps.now ?? Date.now;
 	const app = new Hono<AppEnv>();
@@ -43,11 +69,13 @@ export function healthRoutes(deps: AppDeps) {
 			Dependency,
 			DependencyStatus
 		>;
-		const ready = results.every((r) => r.status === "ok");
-		const failing = names.filter((n) => dependencies[n].status !== "ok");
+		const spill = await spillStatus(s, now());
+		const failing: string[] = names.filter((n) => dependencies[n].status !== "ok");
+		if (spill.status === "stale") failing.push("spill");
+		const ready = failing.length === 0;
 		c.get("event").outcome = ready ? "ready" : `not_ready:${failing.join(",")}`;
 		return c.json(
-			{ status: ready ? "ok" : "degraded", timestamp: new Date(now()).toISOString(), dependencies },
+			{ status: ready ? "ok" : "degraded", timestamp: new Date(now()).toISOString(), dependencies, spill },
 			ready ? 200 : 503,
 		);
 	});

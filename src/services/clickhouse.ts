@@ -1,6 +1,6 @@
 import { type ClickHouseClient, createClient } from "@clickhouse/client-web";
 import type { Config } from "../config.ts";
-import type { EventTable, EventWriter } from "../context.ts";
+import type { EventTable, EventWriter, InsertOptions } from "../context.ts";
 
 const INSERT_TIMEOUT_MS = 10_000;
 
@@ -21,13 +21,20 @@ export class ClickHouseEventWriter implements EventWriter {
 		this.#client = client;
 	}
 
-	async insert(table: EventTable, rows: readonly object[]): Promise<void> {
+	async insert(table: EventTable, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
 		if (rows.length === 0) return;
 		await this.#client.insert({
 			table,
 			values: rows as object[],
 			format: "JSONEachRow",
-			clickhouse_settings: { async_insert: 1, wait_for_async_insert: 1 },
+			abort_signal: opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs),
+			clickhouse_settings: {
+				async_insert: 1,
+				wait_for_async_insert: 1,
+				...(opts.token === undefined
+					? {}
+					: { insert_deduplication_token: opts.token, async_insert_deduplicate: 1, insert_deduplicate: 1 }),
+			},
 		});
 	}
 

@@ -2,14 +2,13 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { contentTypeAccepted, mediaType, readBody } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
+import { noteBodyHash } from "../../http/validation.ts";
 import { clickhouseTime } from "../../ingest/rows.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
 import { drainEntryToRow, parseDrainBody } from "../../ingest/vercel.ts";
-import { provenance, writeInBackground } from "../../ingest/write.ts";
+import { accept, provenance } from "../../ingest/write.ts";
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
-/** Rows per ClickHouse insert: Vercel decides batch sizes, we bound what one insert carries. */
-export const DRAIN_CHUNK_ROWS = 1000;
 
 /** Vercel log drain: JSON array or NDJSON, optionally gzip, optionally signed; one log row per entry. */
 export function drainRoute(now: () => number) {
@@ -43,6 +42,7 @@ export function drainRoute(now: () => number) {
 			if (!valid) throw new FailureError({ kind: "signature_invalid" });
 		}
 
+		await noteBodyHash(c, body.decoded);
 		const entries = parseDrainBody(body.text, NDJSON_TYPES.includes(mediaType(c.req.header("content-type"))));
 		if (entries === null) throw new FailureError({ kind: "malformed_json" });
 		if (entries.length === 0) return verification(c);
@@ -63,10 +63,8 @@ export function drainRoute(now: () => number) {
 			event.outcome = "invalid_payload";
 			return c.json({ error: "No valid log drain entries", rejected }, 400);
 		}
-		for (let i = 0; i < rows.length; i += DRAIN_CHUNK_ROWS) {
-			writeInBackground(c, "logs", rows.slice(i, i + DRAIN_CHUNK_ROWS));
-		}
-		return c.json(rejected > 0 ? { ok: true, count: rows.length, rejected } : { ok: true, count: rows.length });
+		const response = rejected > 0 ? { ok: true, count: rows.length, rejected } : { ok: true, count: rows.length };
+		return accept(c, [{ table: "logs", rows }], response);
 	});
 	return app;
 }

@@ -3,13 +3,12 @@ import type { AppEnv } from "../../context.ts";
 import { validate } from "../../http/validation.ts";
 import { logRows } from "../../ingest/rows.ts";
 import { LogsBody } from "../../ingest/schemas.ts";
-import { provenance, writeInBackground } from "../../ingest/write.ts";
+import { accept, provenance } from "../../ingest/write.ts";
 
 export function logsRoute(now: () => number) {
 	return new Hono<AppEnv>().post("/", validate(LogsBody), (c) => {
 		const rows = logRows(c.req.valid("json"), provenance(c, now()));
-		writeInBackground(c, "logs", rows);
 		c.get("event").count = rows.length;
-		return c.json({ ok: true, count: rows.length });
+		return accept(c, [{ table: "logs", rows }], { ok: true, count: rows.length });
 	});
 }
