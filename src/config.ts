@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** The worker's settings, parsed and checked once per env object (see loadConfig). */
 export interface Config {
@@ -13,17 +13,14 @@ export interface Config {
 const url = z.url({ protocol: /^https?$/ });
 const EnvSchema = z.object({
 	DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-	NEON_HTTP_ENDPOINT: url.optional(),
+	NEON_HTTP_ENDPOINT: z.optional(url),
 	UPSTASH_REDIS_REST_URL: url,
-	UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+	UPSTASH_REDIS_REST_TOKEN: z.string().check(z.minLength(1)),
 	CLICKHOUSE_URL: url,
-	CLICKHOUSE_USER: z.string().min(1).default("default"),
-	CLICKHOUSE_PASSWORD: z.string().default(""),
-	CLICKHOUSE_DATABASE: z
-		.string()
-		.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-		.default("deeptracer"),
-	RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(5000),
+	CLICKHOUSE_USER: z._default(z.string().check(z.minLength(1)), "default"),
+	CLICKHOUSE_PASSWORD: z._default(z.string(), ""),
+	CLICKHOUSE_DATABASE: z._default(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), "deeptracer"),
+	RATE_LIMIT_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.positive()), 5000),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { toHex } from "../auth/key.ts";
 import type { AppEnv } from "../context.ts";
 import { contentTypeAccepted, parseJson, readBody } from "./body.ts";
@@ -103,7 +103,7 @@ export interface ValidateOptions {
  * Reads the body (limits, decompression), parses JSON and validates it against `schema`;
  * handlers read the result with c.req.valid("json"). Every refusal is a documented 4xx.
  */
-export function validate<S extends z.ZodType>(
+export function validate<S extends z.ZodMiniType>(
 	schema: S,
 	opts: ValidateOptions = {},
 ): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {

@@ -1,7 +1,7 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { LIMITS } from "./limits.ts";
 
-/** Depth of a JSON value, giving up (returning limit + 1) as soon as the limit is passed. */
+/** True when a JSON value nests deeper than `limit`, giving up as soon as the limit is passed. */
 function depthExceeds(value: unknown, limit: number, depth = 1): boolean {
 	if (depth > limit) return true;
 	if (value === null || typeof value !== "object") return false;
@@ -19,15 +19,26 @@ function depthExceeds(value: unknown, limit: number, depth = 1): boolean {
  * An arbitrary key-value object (metadata, context), bounded in depth and size; output is its JSON text,
  * which is what the row stores.
  */
-export const jsonObject = z.record(z.string(), z.unknown()).transform((value, ctx) => {
-	if (depthExceeds(value, LIMITS.objectDepth)) {
-		ctx.addIssue({ code: "custom", message: `Object must be nested at most ${LIMITS.objectDepth} levels deep` });
-		return z.NEVER;
-	}
-	const text = JSON.stringify(value);
-	if (text.length > LIMITS.objectBytes) {
-		ctx.addIssue({ code: "custom", message: `Object must serialize to at most ${LIMITS.objectBytes} characters` });
-		return z.NEVER;
-	}
-	return text;
-});
+export const jsonObject = z.pipe(
+	z.record(z.string(), z.unknown()),
+	z.transform((value, ctx) => {
+		if (depthExceeds(value, LIMITS.objectDepth)) {
+			ctx.issues.push({
+				code: "custom",
+				message: `Object must be nested at most ${LIMITS.objectDepth} levels deep`,
+				input: value,
+			});
+			return z.NEVER;
+		}
+		const text = JSON.stringify(value);
+		if (text.length > LIMITS.objectBytes) {
+			ctx.issues.push({
+				code: "custom",
+				message: `Object must serialize to at most ${LIMITS.objectBytes} characters`,
+				input: value,
+			});
+			return z.NEVER;
+		}
+		return text;
+	}),
+);

@@ -1,72 +1,78 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { jsonObject } from "./json-object.ts";
 import { LIMITS } from "./limits.ts";
 
 // The wire contract of ../shared/api/ingestion-api.txt, field for field. Unknown fields are stripped, never an error.
+// zod/mini: the same engine as zod, in functional form, so the bundle carries only what is used.
 
 /** DateTime64(3)'s range; anything outside it cannot be stored faithfully. */
 const MIN_TIME = Date.UTC(1900, 0, 1);
 const MAX_TIME = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
 /** ISO 8601 date-time with a zone (Z or ±hh:mm); output is Unix milliseconds. */
-export const isoTimestamp = z.iso.datetime({ offset: true }).transform((value, ctx) => {
-	const ms = Date.parse(value);
-	if (!(ms >= MIN_TIME && ms <= MAX_TIME)) {
-		ctx.addIssue({ code: "custom", message: "Timestamp must be between 1900-01-01 and 2299-12-31" });
-		return z.NEVER;
-	}
-	return ms;
-});
+export const isoTimestamp = z.pipe(
+	z.iso.datetime({ offset: true }),
+	z.transform((value, ctx) => {
+		const ms = Date.parse(value);
+		if (!(ms >= MIN_TIME && ms <= MAX_TIME)) {
+			ctx.issues.push({ code: "custom", message: "Timestamp must be between 1900-01-01 and 2299-12-31", input: value });
+			return z.NEVER;
+		}
+		return ms;
+	}),
+);
 
 /** A count or a duration: >= 0, rounded half away from zero. */
-const roundedCount = z.number().min(0).max(Number.MAX_SAFE_INTEGER).transform(Math.round);
+const roundedCount = z.pipe(z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)), z.transform(Math.round));
 
-const service = z.string().max(LIMITS.name).default("unknown");
-const environment = z.string().max(LIMITS.name).default("production");
-const release = z.string().max(LIMITS.release);
-const id = z.string().max(LIMITS.id);
-const name = z.string().max(LIMITS.name);
+const bounded = (max: number) => z.string().check(z.maxLength(max));
+const service = z._default(bounded(LIMITS.name), "unknown");
+const environment = z._default(bounded(LIMITS.name), "production");
+const release = bounded(LIMITS.release);
+const id = bounded(LIMITS.id);
+const name = bounded(LIMITS.name);
+const optional = z.optional;
 
 export const LogLevel = z.enum(["debug", "info", "warn", "error"]);
 
 export const LogEntry = z.object({
 	level: LogLevel,
-	message: z.string().max(LIMITS.logMessage),
-	timestamp: isoTimestamp.optional(),
-	metadata: jsonObject.optional(),
-	trace_id: id.optional(),
-	span_id: id.optional(),
-	request_id: id.optional(),
-	context: name.optional(),
-	release: release.optional(),
+	message: bounded(LIMITS.logMessage),
+	timestamp: optional(isoTimestamp),
+	metadata: optional(jsonObject),
+	trace_id: optional(id),
+	span_id: optional(id),
+	request_id: optional(id),
+	context: optional(name),
+	release: optional(release),
 	/** Sent by the SDK (the Vercel request id), not in the reference; kept. */
-	vercel_id: id.optional(),
+	vercel_id: optional(id),
 });
 
 export const LogsBody = z.object({
 	service,
 	environment,
-	release: release.optional(),
-	logs: z.array(LogEntry).min(1).max(LIMITS.logsPerRequest),
+	release: optional(release),
+	logs: z.array(LogEntry).check(z.minLength(1), z.maxLength(LIMITS.logsPerRequest)),
 });
 
 export const Breadcrumb = z.object({
 	type: name,
-	message: z.string().max(LIMITS.breadcrumbMessage),
+	message: bounded(LIMITS.breadcrumbMessage),
 	timestamp: isoTimestamp,
 });
 
 export const ErrorBody = z.object({
 	service,
 	environment,
-	error_message: z.string().max(LIMITS.errorMessage),
-	stack_trace: z.string().max(LIMITS.stackTrace),
-	severity: z.enum(["low", "medium", "high", "critical"]).default("medium"),
-	context: jsonObject.optional(),
-	trace_id: id.optional(),
-	user_id: id.optional(),
-	release: release.optional(),
-	breadcrumbs: z.array(Breadcrumb).max(LIMITS.breadcrumbs).optional(),
+	error_message: bounded(LIMITS.errorMessage),
+	stack_trace: bounded(LIMITS.stackTrace),
+	severity: z._default(z.enum(["low", "medium", "high", "critical"]), "medium"),
+	context: optional(jsonObject),
+	trace_id: optional(id),
+	user_id: optional(id),
+	release: optional(release),
+	breadcrumbs: optional(z.array(Breadcrumb).check(z.maxLength(LIMITS.breadcrumbs))),
 });
 
 export const SpanBody = z.object({
@@ -74,13 +80,13 @@ export const SpanBody = z.object({
 	environment,
 	trace_id: id,
 	span_id: id,
-	parent_span_id: id.default(""),
+	parent_span_id: z._default(id, ""),
 	operation: name,
 	start_time: isoTimestamp,
 	duration_ms: roundedCount,
-	status: z.enum(["ok", "error"]).default("ok"),
-	metadata: jsonObject.optional(),
-	release: release.optional(),
+	status: z._default(z.enum(["ok", "error"]), "ok"),
+	metadata: optional(jsonObject),
+	release: optional(release),
 });
 
 export const LlmBody = z.object({
@@ -91,10 +97,10 @@ export const LlmBody = z.object({
 	operation: name,
 	input_tokens: roundedCount,
 	output_tokens: roundedCount,
-	cost_usd: z.number().min(0).max(1e12).default(0),
+	cost_usd: z._default(z.number().check(z.gte(0), z.lte(1e12)), 0),
 	latency_ms: roundedCount,
-	metadata: jsonObject.optional(),
-	release: release.optional(),
+	metadata: optional(jsonObject),
+	release: optional(release),
 });
 
 export type LogsPayload = z.output<typeof LogsBody>;

