@@ -37,6 +37,27 @@ wrangler.on("exit", async (code) => {
 	process.exit(code ?? 0);
 });
 
+/** Waits for the worker to answer, so the key is the last thing on screen. */
+async function waitForWorker(url: string, timeoutMs: number): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		try {
+			if ((await fetch(url)).ok) return true;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	return false;
+}
+
+const base = `http://127.0.0.1:${WORKER_PORT}`;
+if (!(await waitForWorker(`${base}/health`, 90_000))) console.error("the worker did not answer /health within 90 s");
+// Cron triggers do not fire under `wrangler dev`: replay the delivery spill every minute, as production does.
+setInterval(() => {
+	fetch(`${base}/cdn-cgi/local/scheduled`).catch(() => undefined);
+}, 60_000).unref();
+
 console.log(`\nworker: http://localhost:${WORKER_PORT}  (try: curl http://localhost:${WORKER_PORT}/health/ready)`);
 console.log("development key for project 'development' (shown once):");
 console.log(created.key);
