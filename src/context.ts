@@ -35,6 +35,9 @@ export interface KeyCache {
 	set(keyHash: string, entry: CachedKey): Promise<void>;
 	/** Claims the once-a-minute slot for recording last_used_at; false when another request already has it. */
 	claimTouch(keyId: string): Promise<boolean>;
+	/** Failed key lookups from one client IP in the minute starting at `windowStart` (Unix ms). */
+	authFailures(ip: string, windowStart: number): Promise<number>;
+	recordAuthFailure(ip: string, windowStart: number): Promise<void>;
 	ping(): Promise<void>;
 }
 

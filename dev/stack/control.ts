@@ -31,6 +31,7 @@ export async function startControlServer(stack: Stack, port: number): Promise<{ 
 			stack.clickhouse.slowInserts(Number(b.ms ?? 0));
 			return { ok: true };
 		},
+		"^/stats$": async () => ({ postgresSqlRequests: stack.postgres.sqlRequests() }),
 		"^/keys$": async (b) => {
 			const created = await withDb((db) => createApiKey(db, b as never));
 			await evictCachedKeys(redis, [await hashApiKey(created.key)]);

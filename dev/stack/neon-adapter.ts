@@ -56,8 +56,16 @@ const ERROR_FIELDS = [
 // Every column stays in Postgres text format; the client parses it by dataTypeID.
 const textTypes = { getTypeParser: () => (value: string) => value };
 
-export async function startNeonAdapter(opts: { port: number }): Promise<{ url: string; close(): Promise<void> }> {
+export interface NeonAdapter {
+	url: string;
+	/** SQL requests served so far (what a flood of random keys must not drive up). */
+	requests(): number;
+	close(): Promise<void>;
+}
+
+export async function startNeonAdapter(opts: { port: number }): Promise<NeonAdapter> {
 	const pools = new Map<string, pg.Pool>();
+	let served = 0;
 
 	const poolFor = (connectionString: string | undefined): pg.Pool => {
 		const config = parseConnectionString(connectionString);
@@ -147,6 +155,7 @@ export async function startNeonAdapter(opts: { port: number }): Promise<{ url: s
 	};
 
 	const server = createServer((req, res) => {
+		served++;
 		handle(req, res).catch((err: unknown) => {
 			if (err instanceof HttpError) send(res, err.status, err.body);
 			else send(res, 400, errorBody(err));
@@ -156,6 +165,7 @@ export async function startNeonAdapter(opts: { port: number }): Promise<{ url: s
 
 	return {
 		url: `http://127.0.0.1:${opts.port}`,
+		requests: () => served,
 		async close() {
 			await closeServer(server);
 			await Promise.all([...pools.values()].map((p) => p.end()));

@@ -11,6 +11,8 @@ export interface PostgresService {
 	databaseUrl: string;
 	/** http://127.0.0.1:<httpPort>/sql (set as neonConfig.fetchEndpoint) */
 	neonHttpEndpoint: string;
+	/** SQL-over-HTTP requests the adapter has served (the queries that reached Postgres through Neon's path). */
+	sqlRequests(): number;
 	/** Stops the engine; the adapter keeps answering (with errors) meanwhile. */
 	stop(): Promise<void>;
 	/** Starts the engine again on the same data. */
@@ -134,6 +136,7 @@ export async function startPostgres(opts: {
 	return {
 		databaseUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.pgPort}/${DATABASE}`,
 		neonHttpEndpoint: `${adapter.url}/sql`,
+		sqlRequests: () => adapter.requests(),
 		stop,
 		start,
 		close,

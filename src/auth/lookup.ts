@@ -1,5 +1,6 @@
 import type { ApiKeyRecord, CachedKey, Services } from "../context.ts";
 import { withTimeout } from "../util/timeout.ts";
+import { lookupsThrottled, recordLookupFailure } from "./abuse.ts";
 
 /** A lookup older than this is read again from Postgres: the bound on how long a revoked key keeps working. */
 export const MAX_LOOKUP_AGE_MS = 60_000;
@@ -34,7 +35,7 @@ export function clearIsolateKeyCache(): void {
 
 export type KeyLookup =
 	| { ok: true; record: ApiKeyRecord; source: "isolate" | "redis" | "postgres" | "stale" }
-	| { ok: false; reason: "unknown" | "unavailable" };
+	| { ok: false; reason: "unknown" | "unavailable" | "throttled" };
 
 const found = (entry: CachedKey, source: "isolate" | "redis" | "postgres"): KeyLookup =>
 	entry.record ? { ok: true, record: entry.record, source } : { ok: false, reason: "unknown" };
@@ -48,6 +49,7 @@ export async function lookupKey(
 	services: Pick<Services, "keys" | "keyCache">,
 	now: number,
 	defer: (work: Promise<unknown>) => void,
+	clientIp: string,
 ): Promise<KeyLookup> {
 	const local = isolateCache.get(keyHash);
 	if (local && now < local.freshUntil) return found(local.entry, "isolate");
@@ -64,6 +66,8 @@ export async function lookupKey(
 		return found(shared, "redis");
 	}
 
+	if (!shared && (await lookupsThrottled(clientIp, services, now))) return { ok: false, reason: "throttled" };
+
 	let record: ApiKeyRecord | null;
 	try {
 		record = await withTimeout(services.keys.findByHash(keyHash), POSTGRES_TIMEOUT_MS);
@@ -75,6 +79,7 @@ export async function lookupKey(
 	const entry: CachedKey = { record, fetchedAt: now };
 	remember(keyHash, entry, now);
 	if (redisUp) defer(services.keyCache.set(keyHash, entry).catch(() => undefined));
+	if (!record) defer(recordLookupFailure(clientIp, services, now));
 	return found(entry, "postgres");
 }
 

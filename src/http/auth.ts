@@ -1,4 +1,5 @@
 import type { Context, Next } from "hono";
+import { secondsToWindowEnd } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
 import { lookupKey, touchKey } from "../auth/lookup.ts";
 import type { AppEnv } from "../context.ts";
@@ -16,8 +17,14 @@ export function authenticate(opts: { now: () => number }) {
 		const services = c.get("services");
 		const now = opts.now();
 		const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-		const result = await lookupKey(await hashApiKey(key), services, now, defer);
+		// Set by Cloudflare's edge; absent locally, where every client shares one bucket.
+		const clientIp = c.req.header("cf-connecting-ip") ?? "unknown";
+		const result = await lookupKey(await hashApiKey(key), services, now, defer, clientIp);
 		if (!result.ok) {
+			if (result.reason === "throttled") {
+				event.outcome = "auth_throttled";
+				throw new FailureError({ kind: "rate_limited", retryAfterSeconds: secondsToWindowEnd(now) });
+			}
 			throw new FailureError({ kind: result.reason === "unavailable" ? "auth_unavailable" : "unauthorized" });
 		}
 		const record = result.record;

@@ -3,14 +3,17 @@ import type { Failure } from "./errors.ts";
 /** 5 MB, as documented: counted on the wire and again after decompression. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
+/** Bytes backed by a plain ArrayBuffer (what Blob, crypto and TextDecoder take in every lib typing). */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
 export type BodyResult =
 	| {
 			ok: true;
 			text: string;
 			/** Bytes as received (still compressed when Content-Encoding was set). */
-			raw: Uint8Array;
+			raw: Bytes;
 			/** Bytes after decompression (the same array when none). */
-			decoded: Uint8Array;
+			decoded: Bytes;
 			bytes: number;
 	  }
 	| { ok: false; failure: Failure };
@@ -38,7 +41,7 @@ export function contentTypeAccepted(contentType: string | undefined, extra: read
 }
 
 /** Reads at most `max` bytes from a stream; null when there are more. */
-async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
+async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise<Bytes | null> {
 	const reader = stream.getReader();
 	const chunks: Uint8Array[] = [];
 	let total = 0;
@@ -52,7 +55,7 @@ async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise
 		}
 		chunks.push(value);
 	}
-	if (chunks.length === 1) return chunks[0] as Uint8Array;
+	if (chunks.length === 1 && chunks[0]?.buffer instanceof ArrayBuffer) return chunks[0] as Bytes;
 	const out = new Uint8Array(total);
 	let offset = 0;
 	for (const chunk of chunks) {
@@ -62,14 +65,19 @@ async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise
 	return out;
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY: Bytes = new Uint8Array(0);
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * The request body as text: supported encoding, at most MAX_BODY_BYTES before and after decompression
  * (a gzip bomb stops at the limit, never expanding in memory), valid UTF-8.
+ * With `binary` (protobuf bodies), only the bytes: `text` is "" and no UTF-8 check is made.
  */
-export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<BodyResult> {
+export async function readBody(
+	req: Request,
+	max = MAX_BODY_BYTES,
+	opts: { binary?: boolean } = {},
+): Promise<BodyResult> {
 	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
 	if (!(encoding in ENCODINGS))
 		return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
@@ -90,6 +98,7 @@ export async function readBody(req: Request, max = MAX_BODY_BYTES): Promise<Body
 			return { ok: false, failure: { kind: "undecodable_body", reason: `Body is not valid ${format} data` } };
 		}
 	}
+	if (opts.binary) return { ok: true, text: "", raw, decoded: bytes, bytes: raw.byteLength };
 	try {
 		return { ok: true, text: utf8.decode(bytes), raw, decoded: bytes, bytes: raw.byteLength };
 	} catch {

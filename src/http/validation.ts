@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import type { z } from "zod/mini";
 import { toHex } from "../auth/key.ts";
 import type { AppEnv } from "../context.ts";
-import { contentTypeAccepted, parseJson, readBody } from "./body.ts";
+import { type Bytes, contentTypeAccepted, parseJson, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
 
 /** An issue in the documented 400 shape (the field names and messages clients already parse). */
@@ -82,7 +82,7 @@ export function documentIssue(issue: z.core.$ZodIssue, input: unknown): Document
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** With an Idempotency-Key, remembers the body's SHA-256 (the key only dedupes the same body). */
-export async function noteBodyHash(c: Context<AppEnv>, decoded: Uint8Array): Promise<void> {
+export async function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> {
 	const key = c.req.header("idempotency-key");
 	if (key === undefined) return;
 	if (!IDEMPOTENCY_KEY.test(key)) {

@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
-import { keyCacheKey, touchKey } from "../auth/cache-keys.ts";
+import { authFailureKey, keyCacheKey, touchKey } from "../auth/cache-keys.ts";
 import type { Config } from "../config.ts";
 import type { CachedKey, KeyCache, RateLimitDecision, RateLimiter } from "../context.ts";
 
@@ -44,6 +44,17 @@ export class RedisKeyCache implements KeyCache {
 	async claimTouch(keyId: string): Promise<boolean> {
 		const claimed = await this.#redis.set(touchKey(keyId), "1", { nx: true, ex: TOUCH_INTERVAL_SECONDS });
 		return claimed === "OK";
+	}
+
+	async authFailures(ip: string, windowStart: number): Promise<number> {
+		return Number((await this.#redis.get<string>(authFailureKey(ip, windowStart))) ?? 0);
+	}
+
+	async recordAuthFailure(ip: string, windowStart: number): Promise<void> {
+		const tx = this.#redis.multi();
+		tx.incr(authFailureKey(ip, windowStart));
+		tx.expire(authFailureKey(ip, windowStart), 120);
+		await tx.exec();
 	}
 
 	async ping(): Promise<void> {

@@ -7,9 +7,11 @@ export class TimeoutError extends Error {
 
 /** Resolves or rejects with the promise, or rejects with TimeoutError after `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | null = null;
+	let timer: ReturnType<typeof setTimeout> | undefined;
 	const timeout = new Promise<never>((_, reject) => {
 		timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
 	});
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+	return Promise.race([promise, timeout]).finally(() => {
+		if (timer !== undefined) clearTimeout(timer);
+	});
 }
