@@ -26,7 +26,13 @@ export default defineConfig({
 					cloudflareTest(async ({ inject }) => ({
 						wrangler: { configPath: "./wrangler.toml" },
 						miniflare: {
-							bindings: { ...inject("stackEnv"), CONTROL_URL: inject("controlUrl") },
+							bindings: {
+								...inject("stackEnv"),
+								CONTROL_URL: inject("controlUrl"),
+								// Fuzzing: 10,000 seeded cases by default; longer runs with FUZZ_RUNS, other seeds with FUZZ_SEED.
+								FUZZ_RUNS: process.env.FUZZ_RUNS ?? "10000",
+								FUZZ_SEED: process.env.FUZZ_SEED ?? "20261126",
+							},
 						},
 					})),
 				],

@@ -33,6 +33,7 @@ const TRANSIENT_CODES = new Set([
 /** The rows themselves are wrong: retrying or replaying them cannot help; split to isolate them. */
 const DATA_CODES = new Set([
 	"6", // CANNOT_PARSE_TEXT
+	"25", // CANNOT_PARSE_ESCAPE_SEQUENCE
 	"26", // CANNOT_PARSE_QUOTED_STRING
 	"27", // CANNOT_PARSE_INPUT_ASSERTION_FAILED
 	"38", // CANNOT_PARSE_DATE

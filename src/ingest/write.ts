@@ -32,6 +32,19 @@ async function tokenBase(c: Context<AppEnv>): Promise<string> {
 	return `idem-${(await sha256Hex(`${c.get("apiKey").projectId}\n${idempotencyKey}\n${bodyHash}`)).slice(0, 40)}`;
 }
 
+/**
+ * Lone UTF-16 surrogates (a truncated emoji, a fuzzer) cannot be encoded as UTF-8 and ClickHouse refuses the
+ * whole insert for them: replace them with U+FFFD, as any UTF-8 encoder does, before the rows leave.
+ */
+function makeWellFormed(rows: object[]): void {
+	for (const row of rows as Record<string, unknown>[]) {
+		for (const key in row) {
+			const value = row[key];
+			if (typeof value === "string" && !value.isWellFormed()) row[key] = value.toWellFormed();
+		}
+	}
+}
+
 const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];
 
 function logReport(requestId: string, r: DeliveryReport): void {
@@ -58,6 +71,7 @@ export async function accept(c: Context<AppEnv>, writes: Write[], body: object):
 	const base = await tokenBase(c);
 	const services = c.get("services");
 	const opts = c.get("delivery");
+	for (const w of writes) makeWellFormed(w.rows);
 	const jobs = writes.flatMap((w) =>
 		Array.from({ length: Math.ceil(w.rows.length / CHUNK_ROWS) }, (_, i) => ({
 			table: w.table,
