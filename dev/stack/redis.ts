@@ -48,10 +48,11 @@ async function waitUntilReady(child: ChildProcess, port: number): Promise<void> 
 			const conn = await RedisConnection.open(port, 500);
 			try {
 				// Bounded: whatever else may hold the port need not answer at all.
-				const probe = conn.send([["INFO", "server"]]).then(([r]) => r);
+				const probe = conn.send([["INFO", "server", "persistence"]]).then(([r]) => r);
 				const info = await Promise.race([probe, sleep(1000).then(() => null)]);
-				// LOADING (AOF replay) comes back as an error reply; keep polling.
-				if (Buffer.isBuffer(info) && info.toString().includes(`process_id:${child.pid}\r\n`)) return;
+				// INFO answers during the AOF replay while other commands get LOADING: wait for loading:0 too.
+				const text = Buffer.isBuffer(info) ? info.toString() : "";
+				if (text.includes(`process_id:${child.pid}\r\n`) && text.includes("loading:0\r\n")) return;
 			} finally {
 				conn.close();
 			}
