@@ -4,6 +4,8 @@ import { FailureError, failureResponse } from "./http/errors.ts";
 import { emit } from "./http/wide-event.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest/index.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { otlpRoutes } from "./routes/otlp.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -29,6 +31,8 @@ export function createApp(deps: AppDeps) {
 
 	app.route("/health", healthRoutes(deps));
 	app.route("/ingest", ingestRoutes(deps));
+	app.route("/v1", otlpRoutes(deps));
+	app.route("/openapi.json", openApiRoutes());
 
 	app.notFound((c) => failureResponse(c, { kind: "not_found" }));
 	app.onError((err, c) => {

@@ -1,0 +1,234 @@
+import type { z } from "zod";
+import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
+import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
+import type { Attributes, AttrValue, LogRecord, LogsRequest, Scope, Span, TracesRequest } from "./model.ts";
+
+/** Rows from one OTLP request, and what was refused (one line per distinct reason, for partial_success). */
+export interface Mapped<R> {
+	rows: R[];
+	llm: object[];
+	rejected: number;
+	reasons: Map<string, number>;
+}
+
+const NS_PER_MS = 1_000_000n;
+const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+function str(v: AttrValue | undefined): string | undefined {
+	return typeof v === "string" ? v : undefined;
+}
+
+function num(v: AttrValue | undefined): number | undefined {
+	if (typeof v === "number") return v;
+	// int64 beyond 2^53 arrives as a decimal string
+	if (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+	return undefined;
+}
+
+/** service / environment / release from the resource (semantic conventions), the schema's defaults otherwise. */
+function identity(resource: Attributes) {
+	return {
+		service: str(resource["service.name"]),
+		environment: str(resource["deployment.environment.name"]) ?? str(resource["deployment.environment"]),
+		release: str(resource["service.version"]),
+	};
+}
+
+/** Resource, scope and item attributes in one object, dotted keys as they are; the item's win. */
+function merged(resource: Attributes, scope: Scope, attributes: Attributes, extra: Record<string, AttrValue>) {
+	const out: Record<string, unknown> = {};
+	for (const layer of [resource, scope.attributes, attributes, extra]) {
+		for (const key of Object.keys(layer)) Object.defineProperty(out, key, { value: layer[key], enumerable: true });
+	}
+	return out;
+}
+
+function reason(error: { issues: readonly z.core.$ZodIssue[] }, strip?: RegExp): string {
+	const issue = error.issues[0];
+	if (!issue) return "invalid";
+	const joined = issue.path.join(".");
+	const path = strip ? joined.replace(strip, "") : joined;
+	return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+function note(m: Mapped<unknown>, why: string): void {
+	m.rejected++;
+	m.reasons.set(why, (m.reasons.get(why) ?? 0) + 1);
+}
+
+function idProblem(name: string, hex: string | null, bytes: number, optional: boolean): string | undefined {
+	if (hex === null) return `${name} is not hex`;
+	if (optional && hex === "") return undefined;
+	if (hex.length !== bytes * 2) return `${name} must be ${bytes} bytes`;
+	if (/^0+$/.test(hex)) return `${name} must not be all zeroes`;
+	return undefined;
+}
+
+function spanProblem(s: Span): string | undefined {
+	const id =
+		idProblem("trace_id", s.traceId, 16, false) ??
+		idProblem("span_id", s.spanId, 8, false) ??
+		idProblem("parent_span_id", s.parentSpanId, 8, true);
+	if (id) return id;
+	if (s.start === null || s.start === 0n) return "start_time_unix_nano is required";
+	if (s.end === null || s.end < s.start) return "end_time_unix_nano must not be before start_time_unix_nano";
+	return undefined;
+}
+
+/** An llm_usage row when the span carries the GenAI semantic conventions (a model at least). */
+function genAiRow(
+	attrs: Record<string, unknown>,
+	s: Span,
+	ids: ReturnType<typeof identity>,
+	durationMs: number,
+	p: Provenance,
+): object | undefined {
+	const a = attrs as Record<string, AttrValue | undefined>;
+	const model = str(a["gen_ai.response.model"]) ?? str(a["gen_ai.request.model"]);
+	if (model === undefined) return undefined;
+	const parsed = LlmBody.safeParse({
+		...ids,
+		model,
+		provider: str(a["gen_ai.provider.name"]) ?? str(a["gen_ai.system"]) ?? "unknown",
+		operation: str(a["gen_ai.operation.name"]) ?? s.name,
+		input_tokens: num(a["gen_ai.usage.input_tokens"]) ?? num(a["gen_ai.usage.prompt_tokens"]) ?? 0,
+		output_tokens: num(a["gen_ai.usage.output_tokens"]) ?? num(a["gen_ai.usage.completion_tokens"]) ?? 0,
+		cost_usd: num(a["gen_ai.usage.cost_usd"]) ?? num(a["gen_ai.usage.cost"]) ?? 0,
+		latency_ms: durationMs,
+		metadata: { trace_id: s.traceId, span_id: s.spanId },
+	});
+	return parsed.success ? llmRow(parsed.data, p) : undefined;
+}
+
+/** spans rows (and llm_usage rows for GenAI spans), each validated by the same schema as POST /ingest/traces. */
+export function spansToRows(req: TracesRequest, p: Provenance): Mapped<object> {
+	const m: Mapped<object> = { rows: [], llm: [], rejected: 0, reasons: new Map() };
+	for (const { resource, scopes } of req) {
+		const ids = identity(resource);
+		for (const { scope, items } of scopes) {
+			for (const s of items) {
+				const problem = spanProblem(s);
+				if (problem) {
+					note(m, problem);
+					continue;
+				}
+				const start = s.start as bigint;
+				const durationMs = Number((s.end as bigint) - start) / 1e6;
+				const extra: Record<string, AttrValue> = { "span.kind": SPAN_KINDS[s.kind] ?? String(s.kind) };
+				if (scope.name) extra["otel.scope.name"] = scope.name;
+				if (scope.version) extra["otel.scope.version"] = scope.version;
+				if (s.statusMessage) extra["otel.status_description"] = s.statusMessage;
+				const metadata = merged(resource, scope, s.attributes, extra);
+				const parsed = SpanBody.safeParse({
+					...ids,
+					trace_id: s.traceId,
+					span_id: s.spanId,
+					parent_span_id: s.parentSpanId,
+					operation: s.name,
+					start_time: new Date(Number(start / NS_PER_MS)).toISOString(),
+					duration_ms: durationMs,
+					status: s.statusCode === 2 ? "error" : "ok",
+					metadata,
+				});
+				if (!parsed.success) {
+					note(m, reason(parsed.error));
+					continue;
+				}
+				m.rows.push(spanRow(parsed.data, p));
+				const llm = genAiRow(metadata, s, ids, parsed.data.duration_ms, p);
+				if (llm) m.llm.push(llm);
+			}
+		}
+	}
+	return m;
+}
+
+const LEVEL_TEXT: Record<string, "debug" | "info" | "warn" | "error"> = {
+	trace: "debug",
+	debug: "debug",
+	info: "info",
+	information: "info",
+	notice: "info",
+	warn: "warn",
+	warning: "warn",
+	error: "error",
+	err: "error",
+	fatal: "error",
+	critical: "error",
+	crit: "error",
+	alert: "error",
+	emergency: "error",
+	emerg: "error",
+};
+
+/** SeverityNumber ranges (TRACE+DEBUG, INFO, WARN, ERROR+FATAL), else the text, else info. */
+export function level(severityNumber: number, severityText: string): "debug" | "info" | "warn" | "error" {
+	if (severityNumber >= 1 && severityNumber <= 8) return "debug";
+	if (severityNumber >= 9 && severityNumber <= 12) return "info";
+	if (severityNumber >= 13 && severityNumber <= 16) return "warn";
+	if (severityNumber >= 17 && severityNumber <= 24) return "error";
+	const text = severityText
+		.trim()
+		.toLowerCase()
+		.replace(/[0-9]+$/, "");
+	return LEVEL_TEXT[text] ?? "info";
+}
+
+function message(body: AttrValue | undefined): string {
+	if (body === undefined || body === null) return "";
+	return typeof body === "string" ? body : JSON.stringify(body);
+}
+
+function logProblem(l: LogRecord): string | undefined {
+	return idProblem("trace_id", l.traceId, 16, true) ?? idProblem("span_id", l.spanId, 8, true);
+}
+
+/** logs rows, each validated by the same schema as POST /ingest/logs. */
+export function logsToRows(req: LogsRequest, p: Provenance): Mapped<LogRow> {
+	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: 0, reasons: new Map() };
+	for (const { resource, scopes } of req) {
+		const ids = identity(resource);
+		for (const { scope, items } of scopes) {
+			for (const l of items) {
+				const problem = logProblem(l);
+				if (problem) {
+					note(m, problem);
+					continue;
+				}
+				const time = l.time ? l.time : l.observedTime;
+				if (time === null) {
+					note(m, "time_unix_nano is not an integer");
+					continue;
+				}
+				const extra: Record<string, AttrValue> = {};
+				if (l.severityText) extra["otel.severity_text"] = l.severityText;
+				if (l.eventName) extra["otel.event_name"] = l.eventName;
+				if (scope.version) extra["otel.scope.version"] = scope.version;
+				const entry = {
+					level: level(l.severityNumber, l.severityText),
+					message: message(l.body),
+					timestamp: time ? new Date(Number(time / NS_PER_MS)).toISOString() : undefined,
+					metadata: merged(resource, scope, l.attributes, extra),
+					trace_id: l.traceId || undefined,
+					span_id: l.spanId || undefined,
+					context: scope.name || undefined,
+				};
+				const parsed = LogsBody.safeParse({ ...ids, logs: [entry] });
+				if (!parsed.success) {
+					note(m, reason(parsed.error, /^logs\.0\.?/));
+					continue;
+				}
+				m.rows.push(...logRows(parsed.data, p));
+			}
+		}
+	}
+	return m;
+}
+
+/** partial_success.error_message: the distinct reasons with their counts. */
+export function rejectionMessage(reasons: Map<string, number>): string {
+	return [...reasons]
+		.slice(0, 5)
+		.map(([why, n]) => `${n} rejected: ${why}`)
+		.join("; ");
+}

@@ -1,0 +1,110 @@
+import { type Context, Hono } from "hono";
+import type { AppDeps, AppEnv, EventTable } from "../context.ts";
+import { authenticate } from "../http/auth.ts";
+import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";
+import { checkOrigin, cors } from "../http/cors.ts";
+import { FailureError } from "../http/errors.ts";
+import { rateLimit } from "../http/rate-limit.ts";
+import { services } from "../http/services.ts";
+import { noteBodyHash } from "../http/validation.ts";
+import { accept, provenance, type Write } from "../ingest/write.ts";
+import { decodeLogsJson, decodeTracesJson } from "../otlp/decode-json.ts";
+import { decodeLogsProtobuf, decodeTracesProtobuf } from "../otlp/decode-protobuf.ts";
+import type { LogsRequest, TracesRequest } from "../otlp/model.ts";
+import { ProtobufError } from "../otlp/protobuf.ts";
+import {
+	type Encoding,
+	exportResponseJson,
+	exportResponseProtobuf,
+	INVALID_ARGUMENT,
+	PROTOBUF,
+	type Signal,
+	statusProtobuf,
+} from "../otlp/response.ts";
+import { logsToRows, type Mapped, rejectionMessage, spansToRows } from "../otlp/rows.ts";
+
+type Decoded = { ok: true; value: TracesRequest | LogsRequest } | { ok: false; message: string };
+
+function encodingOf(contentType: string | undefined): Encoding {
+	const type = mediaType(contentType);
+	if (type === PROTOBUF || type === "application/protobuf") return "protobuf";
+	// A missing type is read as JSON, as on every other route.
+	if (type === "application/json" || type === "") return "json";
+	throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
+}
+
+/** A 400 in the OTLP shape (google.rpc.Status) and the request's encoding: the sender must not retry it. */
+function badRequest(c: Context<AppEnv>, encoding: Encoding, message: string): Response {
+	c.get("event").outcome = "malformed_otlp";
+	if (encoding === "json") return c.json({ code: INVALID_ARGUMENT, message }, 400);
+	return c.body(statusProtobuf(INVALID_ARGUMENT, message), 400, { "Content-Type": PROTOBUF });
+}
+
+function decode(signal: Signal, encoding: Encoding, bytes: Uint8Array, text: string): Decoded {
+	if (encoding === "protobuf") {
+		try {
+			return { ok: true, value: signal === "traces" ? decodeTracesProtobuf(bytes) : decodeLogsProtobuf(bytes) };
+		} catch (err) {
+			if (err instanceof ProtobufError) return { ok: false, message: `Malformed protobuf: ${err.message}` };
+			throw err;
+		}
+	}
+	const json = parseJson(text);
+	if (!json.ok) return { ok: false, message: "Malformed JSON body" };
+	return signal === "traces" ? decodeTracesJson(json.value) : decodeLogsJson(json.value);
+}
+
+function exportHandler(signal: Signal, now: () => number) {
+	return async function otlpExport(c: Context<AppEnv>): Promise<Response> {
+		const encoding = encodingOf(c.req.header("content-type"));
+		const body = await readBody(c.req.raw, MAX_BODY_BYTES, { binary: encoding === "protobuf" });
+		if (!body.ok) {
+			if (body.failure.kind === "undecodable_body") return badRequest(c, encoding, body.failure.reason);
+			throw new FailureError(body.failure);
+		}
+		const event = c.get("event");
+		event.bytes = body.bytes;
+		event.otlp_encoding = encoding;
+		await noteBodyHash(c, body.decoded);
+
+		const decoded = decode(signal, encoding, body.decoded, body.text);
+		if (!decoded.ok) return badRequest(c, encoding, decoded.message);
+
+		const p = provenance(c, now());
+		const mapped: Mapped<object> =
+			signal === "traces"
+				? spansToRows(decoded.value as TracesRequest, p)
+				: logsToRows(decoded.value as LogsRequest, p);
+		const message = rejectionMessage(mapped.reasons);
+		event.count = mapped.rows.length;
+		if (mapped.rejected > 0) Object.assign(event, { rejected: mapped.rejected, rejected_reasons: message });
+		if (mapped.llm.length > 0) event.llm_count = mapped.llm.length;
+
+		const json = exportResponseJson(signal, mapped.rejected, message);
+		const writes: Write[] = [];
+		const table: EventTable = signal === "traces" ? "spans" : "logs";
+		if (mapped.rows.length > 0) writes.push({ table, rows: mapped.rows });
+		if (mapped.llm.length > 0) writes.push({ table: "llm_usage", rows: mapped.llm });
+		// Nothing to store (an empty export, or everything rejected): answer without a write.
+		const response = writes.length > 0 ? await accept(c, writes, json) : c.json(json);
+		if (encoding === "json") return response;
+		// The same answer (status, headers accept set) in protobuf.
+		return c.body(exportResponseProtobuf(mapped.rejected, message), 200, { "Content-Type": PROTOBUF });
+	};
+}
+
+/** /v1/traces and /v1/logs (OTLP/HTTP): the middleware chain of /ingest/*, then protobuf or JSON. */
+export function otlpRoutes(deps: AppDeps) {
+	const now = deps.now ?? Date.now;
+	const app = new Hono<AppEnv>();
+	app.use(cors());
+	app.use(async function declaredSize(c, next) {
+		// As on /ingest/*: a declared oversize body is refused before any I/O.
+		if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) throw new FailureError({ kind: "payload_too_large" });
+		await next();
+	});
+	app.use(services(deps), authenticate({ now }), checkOrigin(), rateLimit({ now }));
+	app.post("/traces", exportHandler("traces", now));
+	app.post("/logs", exportHandler("logs", now));
+	return app;
+}
