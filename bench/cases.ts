@@ -1,0 +1,29 @@
+/** The request-path cases of Part 1 (bodies from payloads.ts); no app code, so the orchestrator can list them. */
+import { drainBody, errorBody, llmBody, logsBody, spanBody } from "./payloads.ts";
+
+export interface BenchCase {
+	name: string;
+	label: string;
+	path: string;
+	body: string;
+	/** "bare": the bare Hono handler answers instead of the app. */
+	app: "app" | "bare";
+}
+
+let cases: BenchCase[] | undefined;
+
+export function benchCases(): BenchCase[] {
+	if (cases) return cases;
+	const log1 = logsBody(1);
+	cases = [
+		{ name: "log1", label: "1 log", path: "/ingest/logs", body: log1, app: "app" },
+		{ name: "bare1", label: "1 log, bare Hono handler", path: "/ingest/logs", body: log1, app: "bare" },
+		{ name: "logs50", label: "50 logs", path: "/ingest/logs", body: logsBody(50), app: "app" },
+		{ name: "logs1000", label: "1000 logs", path: "/ingest/logs", body: logsBody(1000), app: "app" },
+		{ name: "error40", label: "error, 40-frame stack", path: "/ingest/errors", body: errorBody(40), app: "app" },
+		{ name: "span", label: "span", path: "/ingest/traces", body: spanBody(), app: "app" },
+		{ name: "llm", label: "LLM record", path: "/ingest/llm", body: llmBody(), app: "app" },
+		{ name: "drain5mb", label: "5 MB drain batch", path: "/ingest/drain", body: drainBody(), app: "app" },
+	];
+	return cases;
+}

@@ -1,0 +1,170 @@
+/**
+ * Request bodies of the benchmark: deterministic (seeded), shaped like what the SDKs and Vercel send.
+ * Runtime-agnostic (used on Node and inside workerd).
+ */
+
+/** Mulberry32: a small seeded PRNG, so every run measures the same bytes. */
+function rng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const hex = (r: () => number, n: number) => {
+	let s = "";
+	for (let i = 0; i < n; i++) s += Math.floor(r() * 16).toString(16);
+	return s;
+};
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+
+const BASE_MS = Date.UTC(2026, 10, 26, 7, 0, 0);
+const LEVELS = ["debug", "info", "info", "info", "warn", "error"] as const;
+const MESSAGES = [
+	"User signed up",
+	"Payment captured",
+	"Cache miss for session",
+	"Rendered dashboard",
+	"Webhook delivered",
+	"Retrying upstream request",
+	"Job finished",
+	"Token refreshed",
+];
+const ROUTES = ["/api/checkout", "/api/users/me", "/dashboard", "/api/webhooks/stripe", "/api/search"];
+
+/** One SDK log entry (~180 bytes as JSON). */
+function logEntry(r: () => number, i: number): object {
+	return {
+		level: pick(r, LEVELS),
+		message: pick(r, MESSAGES),
+		timestamp: new Date(BASE_MS + i * 37).toISOString(),
+		metadata: { route: pick(r, ROUTES), duration_ms: Math.floor(r() * 900) },
+		trace_id: hex(r, 32),
+	};
+}
+
+/** POST /ingest/logs body with `n` entries (1 = one log, 50 = the SDK's batch, 1000 = the maximum, ~180 KB). */
+export function logsBody(n: number): string {
+	const r = rng(n);
+	return JSON.stringify({
+		service: "web",
+		environment: "production",
+		release: "2026.11.26-1",
+		logs: Array.from({ length: n }, (_, i) => logEntry(r, i)),
+	});
+}
+
+/** A Node/V8 stack of `frames` frames: in-app frames (deploy paths, hashed chunks) and node_modules frames. */
+function v8Stack(r: () => number, frames: number): string {
+	const lines = ["TypeError: Cannot read properties of undefined (reading 'id')"];
+	const fns = ["handleCheckout", "loadUser", "Object.render", "async Promise.all", "processTicksAndRejections"];
+	for (let i = 0; i < frames; i++) {
+		const line = 10 + Math.floor(r() * 400);
+		const col = 1 + Math.floor(r() * 80);
+		if (i % 3 === 2) {
+			lines.push(
+				`    at ${pick(r, ["next", "dispatch", "Layer.handle"])} (/var/task/node_modules/hono/dist/compose.js:${line}:${col})`,
+			);
+		} else if (i % 5 === 4) {
+			lines.push(`    at ${pick(r, fns)} (node:internal/process/task_queues:${line}:${col})`);
+		} else {
+			lines.push(`    at ${pick(r, fns)} (/var/task/.next/server/chunks/${i}-${hex(r, 16)}.js:${line}:${col})`);
+		}
+	}
+	return lines.join("\n");
+}
+
+/** POST /ingest/errors body with a 40-frame stack (fingerprinted by the route), context and breadcrumbs. */
+export function errorBody(frames = 40): string {
+	const r = rng(40);
+	return JSON.stringify({
+		service: "web",
+		environment: "production",
+		release: "2026.11.26-1",
+		error_message: "Cannot read properties of undefined (reading 'id')",
+		stack_trace: v8Stack(r, frames),
+		severity: "high",
+		context: { route: "/api/checkout", method: "POST", userAgent: "Mozilla/5.0 (X11; Linux x86_64)" },
+		trace_id: hex(r, 32),
+		user_id: "user_2f9a1c",
+		breadcrumbs: Array.from({ length: 5 }, (_, i) => ({
+			type: "http",
+			message: `GET ${pick(r, ROUTES)} 200`,
+			timestamp: new Date(BASE_MS + i * 100).toISOString(),
+		})),
+	});
+}
+
+/** POST /ingest/traces body: one span. */
+export function spanBody(): string {
+	const r = rng(7);
+	return JSON.stringify({
+		service: "web",
+		environment: "production",
+		trace_id: hex(r, 32),
+		span_id: hex(r, 16),
+		parent_span_id: hex(r, 16),
+		operation: "db.query users.findUnique",
+		start_time: new Date(BASE_MS).toISOString(),
+		duration_ms: 12.4,
+		status: "ok",
+		metadata: { "db.system": "postgresql", rows: 1 },
+	});
+}
+
+/** POST /ingest/llm body: one usage record. */
+export function llmBody(): string {
+	return JSON.stringify({
+		service: "web",
+		environment: "production",
+		model: "gpt-4o-mini",
+		provider: "openai",
+		operation: "chat.completions",
+		input_tokens: 1432,
+		output_tokens: 212,
+		cost_usd: 0.00034,
+		latency_ms: 1840,
+		metadata: { feature: "summarise", cached: false },
+	});
+}
+
+/** A Vercel log drain JSON array of about `bytes` bytes (default: just under the 5 MB limit). */
+export function drainBody(bytes = 5 * 1024 * 1024 - 4096): string {
+	const r = rng(5);
+	const parts: string[] = [];
+	let size = 2;
+	for (let i = 0; ; i++) {
+		const entry = JSON.stringify({
+			id: `${hex(r, 24)}`,
+			message: `${pick(r, ["GET", "POST"])} ${pick(r, ROUTES)} ${pick(r, MESSAGES)}`,
+			timestamp: BASE_MS + i * 3,
+			type: "stdout",
+			source: pick(r, ["lambda", "edge", "build", "static"]),
+			projectId: "prj_2a9c7f01b3",
+			deploymentId: "dpl_7f3a9c21e8",
+			host: "my-app.vercel.app",
+			path: pick(r, ROUTES),
+			level: pick(r, ["info", "warning", "error"]),
+			environment: "production",
+			requestId: `${hex(r, 4)}::${hex(r, 12)}`,
+			statusCode: pick(r, [200, 200, 200, 304, 404, 500]),
+			proxy: {
+				timestamp: BASE_MS + i * 3,
+				method: "GET",
+				host: "my-app.vercel.app",
+				path: pick(r, ROUTES),
+				userAgent: ["Mozilla/5.0"],
+				region: "fra1",
+				statusCode: 200,
+			},
+		});
+		if (size + entry.length + 1 > bytes) break;
+		parts.push(entry);
+		size += entry.length + 1;
+	}
+	return `[${parts.join(",")}]`;
+}

@@ -1,0 +1,7 @@
+import type { AppDeps } from "../src/context.ts";
+
+export interface BenchApp {
+	fetch(request: Request, env?: object, executionCtx?: object): Response | Promise<Response>;
+}
+
+export declare function createApp(deps: AppDeps): BenchApp;

@@ -1,0 +1,103 @@
+/**
+ * Part 1 inside workerd: bench/workerd-bench.ts served by wrangler's unstable_startWorker (workerd, as
+ * `wrangler dev` runs it), driven round by round from here. Run as a child of bench/run.ts.
+ *   node bench/workerd.ts [compatibility date]
+ */
+import { join } from "node:path";
+import { unstable_startWorker } from "wrangler";
+import { benchCases } from "./cases.ts";
+import { emitResult } from "./child.ts";
+import type { BatchSizes, RoundResult } from "./harness.ts";
+import { median } from "./stats.ts";
+
+const BATCH_MS = Number(process.env.BENCH_WORKERD_BATCH_MS ?? 100);
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const compatibilityDate = process.argv[2] ?? "2026-11-01";
+
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+const live = new Set<Worker>();
+const stopAll = async () => {
+	await Promise.allSettled([...live].map((w) => w.dispose()));
+	live.clear();
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+	process.on(signal, () => {
+		stopAll().finally(() => process.exit(130));
+	});
+}
+
+async function start(entrypoint: string, bundle: boolean): Promise<Worker> {
+	const worker = await unstable_startWorker({
+		entrypoint,
+		compatibilityDate,
+		build: { bundle, minify: true },
+		dev: {
+			server: { hostname: "127.0.0.1", port: 0 },
+			inspector: false,
+			persist: false,
+			watch: false,
+			logLevel: "none",
+		},
+	});
+	live.add(worker);
+	await worker.ready;
+	return worker;
+}
+
+async function stop(worker: Worker): Promise<void> {
+	live.delete(worker);
+	await worker.dispose();
+}
+
+async function get<T>(worker: Worker, path: string): Promise<T> {
+	const res = await worker.fetch(`http://bench${path}`);
+	const text = await res.text();
+	if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 500)}`);
+	return JSON.parse(text) as T;
+}
+
+/** Request-path cost per case, measured in the isolate, app and floor interleaved. */
+async function micro() {
+	const worker = await start(join(import.meta.dirname, "workerd-bench.ts"), true);
+	try {
+		const cases = benchCases();
+		const ks = new Map<string, BatchSizes>();
+		for (const c of cases)
+			ks.set(c.name, await get<BatchSizes>(worker, `/calibrate?case=${c.name}&batchMs=${BATCH_MS}`));
+		const rounds = new Map<string, RoundResult[]>(cases.map((c) => [c.name, []]));
+		// The 5 MB case runs in rounds of its own: its garbage would otherwise be collected in the next case's batch.
+		const groups = [cases.filter((c) => c.name !== "drain5mb"), cases.filter((c) => c.name === "drain5mb")];
+		for (const group of groups)
+			for (let r = 0; r < ROUNDS; r++) {
+				for (const c of group) {
+					rounds
+						.get(c.name)
+						?.push(
+							await get<RoundResult>(
+								worker,
+								`/round?case=${c.name}&app=${ks.get(c.name)?.app}&floor=${ks.get(c.name)?.floor}&r=${r}`,
+							),
+						);
+				}
+			}
+		return cases.map((c) => {
+			const rs = rounds.get(c.name) ?? [];
+			return {
+				name: c.name,
+				k: ks.get(c.name),
+				appWallNs: median(rs.map((x) => x.app.wall)),
+				floorWallNs: median(rs.map((x) => x.floor.wall)),
+				wallRatio: median(rs.map((x) => x.app.wall / x.floor.wall)),
+			};
+		});
+	} finally {
+		await stop(worker);
+	}
+}
+
+try {
+	emitResult(await micro());
+} finally {
+	await stopAll();
+}
