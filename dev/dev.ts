@@ -3,9 +3,13 @@ import pg from "pg";
 import { createApiKey } from "./keys.ts";
 import { ROOT } from "./local-env.ts";
 import { migrateAll } from "./migrate.ts";
+import { OPENAPI_JSON, writeOpenApiJson } from "./openapi.ts";
 import { onShutdown, printEnv, startLocalStack } from "./stack/local.ts";
 
 const WORKER_PORT = Number(process.env.PORT ?? 8787);
+
+// GET /openapi.json serves a generated file: bring it up to date with the schemas before the worker starts.
+if (writeOpenApiJson()) console.log(`updated ${OPENAPI_JSON}`);
 
 const stack = await startLocalStack();
 let wrangler: ReturnType<typeof spawn> | undefined;

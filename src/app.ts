@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { FailureError, failureResponse } from "./http/errors.ts";
 import { emit } from "./http/wide-event.ts";

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import "./util/zod-locale.ts";
 
 /** The worker's settings, parsed and checked once per env object (see loadConfig). */
 export interface Config {

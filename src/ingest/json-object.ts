@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import "../util/zod-locale.ts";
 import { LIMITS } from "./limits.ts";
 
 /** True when a JSON value nests deeper than `limit`, giving up as soon as the limit is passed. */

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import "../util/zod-locale.ts";
 import { jsonObject } from "./json-object.ts";
 import { LIMITS } from "./limits.ts";
 

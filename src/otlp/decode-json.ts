@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../util/zod-locale.ts";
 import {
 	type Attributes,
 	type AttrValue,
@@ -15,6 +16,9 @@ import {
 // OTLP/JSON (the protobuf JSON mapping with lowerCamelCase keys, hex ids, 64-bit integers as strings or numbers).
 // These schemas check the structure (a wrong type is a malformed request) and document it in /openapi.json;
 // field values an item cannot be stored with (bad ids, times) reject that item only.
+// zod/mini (functional form), like the ingest schemas, so the bundle carries only what is used.
+
+const optional = z.optional;
 
 /** int64 / fixed64: a decimal string or a number. */
 const Int64 = z.union([z.string(), z.number()]);
@@ -35,88 +39,88 @@ export interface KeyValueJson {
 	value?: AnyValueJson | undefined;
 }
 
-export const OtlpAnyValue: z.ZodType<AnyValueJson> = z.lazy(() =>
+export const OtlpAnyValue: z.ZodMiniType<AnyValueJson> = z.lazy(() =>
 	z.object({
-		stringValue: z.string().optional(),
-		boolValue: z.boolean().optional(),
-		intValue: Int64.optional(),
+		stringValue: optional(z.string()),
+		boolValue: optional(z.boolean()),
+		intValue: optional(Int64),
 		// "NaN", "Infinity", "-Infinity" per the JSON mapping
-		doubleValue: z.union([z.number(), z.string()]).optional(),
-		bytesValue: z.string().optional(),
-		arrayValue: z.object({ values: z.array(OtlpAnyValue).optional() }).optional(),
-		kvlistValue: z.object({ values: z.array(OtlpKeyValue).optional() }).optional(),
+		doubleValue: optional(z.union([z.number(), z.string()])),
+		bytesValue: optional(z.string()),
+		arrayValue: optional(z.object({ values: optional(z.array(OtlpAnyValue)) })),
+		kvlistValue: optional(z.object({ values: optional(z.array(OtlpKeyValue)) })),
 	}),
 );
 
-export const OtlpKeyValue: z.ZodType<KeyValueJson> = z.lazy(() =>
-	z.object({ key: z.string().optional(), value: OtlpAnyValue.optional() }),
+export const OtlpKeyValue: z.ZodMiniType<KeyValueJson> = z.lazy(() =>
+	z.object({ key: optional(z.string()), value: optional(OtlpAnyValue) }),
 );
 
-const Attrs = z.array(OtlpKeyValue).optional();
-const Resource = z.object({ attributes: Attrs }).optional();
-const InstrumentationScope = z
-	.object({ name: z.string().optional(), version: z.string().optional(), attributes: Attrs })
-	.optional();
-const HexId = z.string().optional();
+const Attrs = optional(z.array(OtlpKeyValue));
+const Resource = optional(z.object({ attributes: Attrs }));
+const InstrumentationScope = optional(
+	z.object({ name: optional(z.string()), version: optional(z.string()), attributes: Attrs }),
+);
+const HexId = optional(z.string());
 
 export const OtlpSpan = z.object({
 	traceId: HexId,
 	spanId: HexId,
 	parentSpanId: HexId,
-	name: z.string().optional(),
-	kind: Enum.optional(),
-	startTimeUnixNano: Int64.optional(),
-	endTimeUnixNano: Int64.optional(),
+	name: optional(z.string()),
+	kind: optional(Enum),
+	startTimeUnixNano: optional(Int64),
+	endTimeUnixNano: optional(Int64),
 	attributes: Attrs,
-	status: z.object({ message: z.string().optional(), code: Enum.optional() }).optional(),
+	status: optional(z.object({ message: optional(z.string()), code: optional(Enum) })),
 });
 
 export const OtlpLogRecord = z.object({
-	timeUnixNano: Int64.optional(),
-	observedTimeUnixNano: Int64.optional(),
-	severityNumber: Enum.optional(),
-	severityText: z.string().optional(),
-	body: OtlpAnyValue.optional(),
+	timeUnixNano: optional(Int64),
+	observedTimeUnixNano: optional(Int64),
+	severityNumber: optional(Enum),
+	severityText: optional(z.string()),
+	body: optional(OtlpAnyValue),
 	attributes: Attrs,
 	traceId: HexId,
 	spanId: HexId,
-	eventName: z.string().optional(),
+	eventName: optional(z.string()),
 });
 
 export const ExportTraceServiceRequest = z.object({
-	resourceSpans: z
-		.array(
+	resourceSpans: optional(
+		z.array(
 			z.object({
 				resource: Resource,
-				scopeSpans: z.array(z.object({ scope: InstrumentationScope, spans: z.array(OtlpSpan).optional() })).optional(),
+				scopeSpans: optional(z.array(z.object({ scope: InstrumentationScope, spans: optional(z.array(OtlpSpan)) }))),
 			}),
-		)
-		.optional(),
+		),
+	),
 });
 
 export const ExportLogsServiceRequest = z.object({
-	resourceLogs: z
-		.array(
+	resourceLogs: optional(
+		z.array(
 			z.object({
 				resource: Resource,
-				scopeLogs: z
-					.array(z.object({ scope: InstrumentationScope, logRecords: z.array(OtlpLogRecord).optional() }))
-					.optional(),
+				scopeLogs: optional(
+					z.array(z.object({ scope: InstrumentationScope, logRecords: optional(z.array(OtlpLogRecord)) })),
+				),
 			}),
-		)
-		.optional(),
+		),
+	),
 });
 
 /** The JSON responses; `partialSuccess` only when something was rejected (int64 counts as strings, per the mapping). */
 export const ExportTraceServiceResponse = z.object({
-	partialSuccess: z.object({ rejectedSpans: Int64.optional(), errorMessage: z.string().optional() }).optional(),
+	partialSuccess: optional(z.object({ rejectedSpans: optional(Int64), errorMessage: optional(z.string()) })),
 });
 export const ExportLogsServiceResponse = z.object({
-	partialSuccess: z.object({ rejectedLogRecords: Int64.optional(), errorMessage: z.string().optional() }).optional(),
+	partialSuccess: optional(z.object({ rejectedLogRecords: optional(Int64), errorMessage: optional(z.string()) })),
 });
 
 /** google.rpc.Status, the body of OTLP error responses. */
-export const OtlpStatus = z.object({ code: z.number().int(), message: z.string() });
+export const OtlpStatus = z.object({ code: z.number().check(z.int()), message: z.string() });
 
 type JsonValue = unknown;
 
@@ -214,12 +218,12 @@ function enumValue(value: string | number | undefined, names: (name: string) => 
 
 export type JsonDecodeResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
 	const issue = error.issues[0];
 	return issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "invalid request";
 }
 
-function parse<S extends z.ZodType>(schema: S, json: unknown): JsonDecodeResult<z.output<S>> {
+function parse<S extends z.ZodMiniType>(schema: S, json: unknown): JsonDecodeResult<z.output<S>> {
 	if (tooDeep(json, MAX_VALUE_DEPTH * 3 + 10)) return { ok: false, message: "request nested too deeply" };
 	const result = schema.safeParse(json);
 	return result.success ? { ok: true, value: result.data } : { ok: false, message: describe(result.error) };

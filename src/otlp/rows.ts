@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { z } from "zod/mini";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
 import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
 import type { Attributes, AttrValue, LogRecord, LogsRequest, Scope, Span, TracesRequest } from "./model.ts";

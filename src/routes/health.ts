@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, Services } from "../context.ts";
 import { services } from "../http/services.ts";
 import { TimeoutError, withTimeout } from "../util/timeout.ts";

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, EventTable } from "../context.ts";
 import { authenticate } from "../http/auth.ts";
 import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";

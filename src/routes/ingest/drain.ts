@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
 import { contentTypeAccepted, mediaType, readBody } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";

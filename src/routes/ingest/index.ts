@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv } from "../../context.ts";
 import { authenticate } from "../../http/auth.ts";
 import { MAX_BODY_BYTES } from "../../http/body.ts";

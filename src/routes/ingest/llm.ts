@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
 import { validate } from "../../http/validation.ts";
 import { llmRow } from "../../ingest/rows.ts";

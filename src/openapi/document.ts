@@ -1,0 +1,407 @@
+import * as z from "zod/mini";
+import { MAX_BODY_BYTES } from "../http/body.ts";
+import { ErrorBody, LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
+import {
+	ExportLogsServiceRequest,
+	ExportLogsServiceResponse,
+	ExportTraceServiceRequest,
+	ExportTraceServiceResponse,
+	OtlpAnyValue,
+	OtlpKeyValue,
+	OtlpStatus,
+} from "../otlp/decode-json.ts";
+
+// The OpenAPI 3.1 document of GET /openapi.json, the request bodies generated from the very zod schemas the
+// handlers validate with (their input side: what a client sends). Not part of the worker: `npm run dev` and
+// `node --experimental-strip-types dev/openapi.ts` write it to src/generated/openapi.json, which the route
+// serves, and test/dev/openapi-fresh.test.ts fails when that file differs from what this module builds.
+// zod/mini like the handlers' schemas (toJSONSchema is zod core's, the same for both APIs).
+
+const Ok = z.object({ ok: z.literal(true) });
+const OkCount = z.object({ ok: z.literal(true), count: z.number().check(z.int(), z.gte(0)) });
+const OkFingerprint = z.object({ ok: z.literal(true), fingerprint: z.string().check(z.regex(/^[0-9a-f]{64}$/)) });
+const DrainAccepted = z.object({
+	ok: z.literal(true),
+	count: z.number().check(z.int(), z.gte(0)),
+	rejected: z.optional(z.number().check(z.int(), z.gte(1))),
+});
+const DrainRejected = z.object({ error: z.string(), rejected: z.number().check(z.int(), z.gte(1)) });
+const DrainBody = z
+	.array(z.record(z.string(), z.unknown()))
+	.check(z.describe("Vercel log drain entries: a JSON array, or NDJSON (one entry per line)"));
+const ErrorResponse = z.object({ error: z.string() });
+const ValidationError = z.object({
+	success: z.literal(false),
+	error: z.object({
+		issues: z.array(
+			z.looseObject({
+				code: z.string(),
+				path: z.array(z.union([z.string(), z.number()])),
+				message: z.string(),
+			}),
+		),
+		name: z.literal("ZodError"),
+	}),
+});
+const Health = z.object({ status: z.literal("ok"), timestamp: z.iso.datetime() });
+const DependencyStatus = z.object({
+	status: z.enum(["ok", "error"]),
+	latency_ms: z.number().check(z.gte(0)),
+	error: z.optional(z.string()),
+});
+const Ready = z.object({
+	status: z.enum(["ok", "degraded"]),
+	timestamp: z.iso.datetime(),
+	dependencies: z.object({ clickhouse: DependencyStatus, redis: DependencyStatus, postgres: DependencyStatus }),
+	spill: z.object({
+		status: z.enum(["ok", "stale", "unknown"]),
+		depth: z.nullable(z.number().check(z.int(), z.gte(0))),
+		oldest_age_s: z.nullable(z.number().check(z.gte(0))),
+		last_insert_at: z.nullable(z.string()),
+	}),
+});
+const OpenApiDocument = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+
+/** Every component, by name: requests (the handlers' schemas) and responses. */
+const COMPONENTS: Record<string, z.core.$ZodType> = {
+	LogsRequest: LogsBody,
+	ErrorRequest: ErrorBody,
+	SpanRequest: SpanBody,
+	LlmRequest: LlmBody,
+	DrainRequest: DrainBody,
+	ExportTraceServiceRequest,
+	ExportLogsServiceRequest,
+	OtlpAnyValue,
+	OtlpKeyValue,
+	ExportTraceServiceResponse,
+	ExportLogsServiceResponse,
+	OtlpStatus,
+	Ok,
+	OkCount,
+	OkFingerprint,
+	DrainAccepted,
+	DrainRejected,
+	Error: ErrorResponse,
+	ValidationError,
+	Health,
+	Ready,
+	OpenApiDocument,
+};
+
+const ref = (name: keyof typeof COMPONENTS & string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object, example?: unknown) => ({
+	"application/json": { schema, ...(example === undefined ? {} : { example }) },
+});
+
+function componentSchemas(): Record<string, object> {
+	const registry = z.registry<{ id: string }>();
+	for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id });
+	const { schemas } = z.toJSONSchema(registry, {
+		io: "input",
+		target: "draft-2020-12",
+		unrepresentable: "any",
+		uri: (id) => `#/components/schemas/${id}`,
+	});
+	// Components are embedded: no $schema / $id of their own (OpenAPI 3.1's dialect is 2020-12).
+	return Object.fromEntries(
+		Object.entries(schemas).map(([id, s]) => {
+			const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
+			return [id, rest];
+		}),
+	);
+}
+
+const RETRY_AFTER = { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } };
+const RATE_HEADERS = {
+	"X-RateLimit-Limit": { description: "Requests per minute allowed for the key", schema: { type: "integer" } },
+	"X-RateLimit-Remaining": { description: "Requests left in the window", schema: { type: "integer" } },
+	"X-RateLimit-Reset": { description: "Unix seconds when the window resets", schema: { type: "integer" } },
+};
+
+const error = (description: string, example: string, headers?: object) => ({
+	description,
+	content: json(ref("Error"), { error: example }),
+	...(headers ? { headers } : {}),
+});
+
+/** The refusals every authenticated route shares (the chain of /ingest/* and /v1/*). */
+const COMMON_ERRORS = {
+	"401": error("Missing, malformed, unknown, revoked or expired API key", "Missing or invalid API key"),
+	"403": error("Browser origin not in the key's allowed origins", "Origin not allowed"),
+	"413": error(
+		`Body over ${MAX_BODY_BYTES} bytes on the wire or after decompression`,
+		"Request body exceeds the 5 MB limit",
+	),
+	"415": error("Unsupported Content-Type or Content-Encoding", "Unsupported Content-Type: send application/json"),
+	"429": error("Rate limit exceeded", "Rate limit exceeded", { "Retry-After": RETRY_AFTER, ...RATE_HEADERS }),
+	"500": error("Internal error", "Internal server error"),
+	"503": error(
+		"The key could not be checked, or (with ?wait=true) the data could not be stored",
+		"Service temporarily unavailable",
+		{
+			"Retry-After": RETRY_AFTER,
+		},
+	),
+};
+
+const VALIDATION_400 = {
+	description: "Malformed JSON, invalid body encoding, or validation failed (zod issues)",
+	content: {
+		"application/json": {
+			schema: { oneOf: [ref("ValidationError"), ref("Error")] },
+			example: {
+				success: false,
+				error: {
+					issues: [
+						{
+							code: "invalid_type",
+							expected: "string",
+							received: "undefined",
+							path: ["error_message"],
+							message: "Required",
+						},
+					],
+					name: "ZodError",
+				},
+			},
+		},
+	},
+};
+
+const WAIT = {
+	name: "wait",
+	in: "query",
+	required: false,
+	description: "true: answer once the rows are stored (or spilled), 503 when they could not be",
+	schema: { type: "string", enum: ["true"] },
+};
+const IDEMPOTENCY = {
+	name: "Idempotency-Key",
+	in: "header",
+	required: false,
+	description: "A retry with the same key and body is stored once",
+	schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
+function ingest(summary: string, schema: string, example: object, ok: { schema: string; example: object }) {
+	return {
+		post: {
+			summary,
+			security: [{ bearer: [] }],
+			parameters: [WAIT, IDEMPOTENCY],
+			requestBody: {
+				required: true,
+				content: {
+					...json(ref(schema as "LogsRequest"), example),
+					"text/plain": { schema: ref(schema as "LogsRequest") },
+				},
+			},
+			responses: {
+				"200": { description: "Accepted", headers: RATE_HEADERS, content: json(ref(ok.schema as "Ok"), ok.example) },
+				"400": VALIDATION_400,
+				...COMMON_ERRORS,
+			},
+		},
+	};
+}
+
+function otlp(signal: "traces" | "logs") {
+	const request = signal === "traces" ? "ExportTraceServiceRequest" : "ExportLogsServiceRequest";
+	const response = signal === "traces" ? "ExportTraceServiceResponse" : "ExportLogsServiceResponse";
+	const rejected = signal === "traces" ? "rejectedSpans" : "rejectedLogRecords";
+	const protobuf = (message: string) => ({
+		"application/x-protobuf": {
+			schema: { type: "string", contentMediaType: "application/x-protobuf", description: `protobuf ${message}` },
+		},
+	});
+	return {
+		post: {
+			summary: `OTLP/HTTP ${signal} export (protobuf or JSON, optionally gzip)`,
+			description:
+				signal === "traces"
+					? "Spans become spans rows (service.name, deployment.environment(.name), service.version from the resource; attributes in metadata); GenAI spans also an llm_usage row."
+					: "Log records become logs rows; SeverityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-24 error.",
+			security: [{ bearer: [] }],
+			parameters: [WAIT, IDEMPOTENCY],
+			requestBody: {
+				required: true,
+				content: {
+					...protobuf(
+						`opentelemetry.proto.collector.${signal}.v1.Export${signal === "traces" ? "Trace" : "Logs"}ServiceRequest`,
+					),
+					...json(ref(request)),
+				},
+			},
+			responses: {
+				"200": {
+					description: "Accepted; partialSuccess lists what was rejected. The response uses the request's encoding.",
+					headers: RATE_HEADERS,
+					content: {
+						...protobuf(response),
+						...json(ref(response), {
+							partialSuccess: { [rejected]: "1", errorMessage: "1 rejected: span_id must be 8 bytes" },
+						}),
+					},
+				},
+				"400": {
+					description: "Malformed request (not decodable): google.rpc.Status in the request's encoding; do not retry",
+					content: {
+						...protobuf("google.rpc.Status"),
+						...json(ref("OtlpStatus"), { code: 3, message: "Malformed JSON body" }),
+					},
+				},
+				...COMMON_ERRORS,
+			},
+		},
+	};
+}
+
+/** The whole document, built afresh on each call. */
+export function buildOpenApiDocument() {
+	return {
+		openapi: "3.1.0",
+		info: {
+			title: "DeepTracer ingestion API",
+			version: "1.0.0",
+			description:
+				"Logs, errors, trace spans, LLM usage, Vercel log drains and OTLP/HTTP, authenticated with a Bearer API key.",
+		},
+		servers: [{ url: "https://ingest.deeptracer.dev" }],
+		jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+		security: [],
+		paths: {
+			"/health": {
+				get: {
+					summary: "Liveness",
+					security: [],
+					responses: {
+						"200": {
+							description: "Alive",
+							content: json(ref("Health"), { status: "ok", timestamp: "2026-02-23T00:00:00.000Z" }),
+						},
+					},
+				},
+			},
+			"/health/ready": {
+				get: {
+					summary: "Readiness: ClickHouse, Redis, Postgres and the delivery spill",
+					security: [],
+					responses: {
+						"200": { description: "Every dependency answers", content: json(ref("Ready")) },
+						"503": { description: "A dependency is failing, or the spill is stale", content: json(ref("Ready")) },
+					},
+				},
+			},
+			"/ingest/logs": ingest(
+				"A batch of 1 to 1,000 log entries",
+				"LogsRequest",
+				{
+					service: "my-app",
+					environment: "production",
+					logs: [
+						{ level: "info", message: "User signed up", metadata: { userId: "u_123", plan: "pro" } },
+						{ level: "error", message: "Payment failed", metadata: { orderId: "ord_456", reason: "card_declined" } },
+					],
+				},
+				{ schema: "OkCount", example: { ok: true, count: 2 } },
+			),
+			"/ingest/errors": ingest(
+				"One error with its stack trace; answers its fingerprint",
+				"ErrorRequest",
+				{
+					service: "my-app",
+					environment: "production",
+					error_message: "Cannot read properties of undefined (reading 'id')",
+					stack_trace:
+						"TypeError: Cannot read properties of undefined\n at getUser (/app/src/users.ts:42:15)\n at handler (/app/src/api/route.ts:10:3)",
+					severity: "high",
+					context: { userId: "u_123", route: "/api/users" },
+				},
+				{ schema: "OkFingerprint", example: { ok: true, fingerprint: "a1b2c3d4e5f6".padEnd(64, "0") } },
+			),
+			"/ingest/traces": ingest(
+				"One trace span",
+				"SpanRequest",
+				{
+					service: "my-app",
+					environment: "production",
+					trace_id: "abc123def456",
+					span_id: "span_001",
+					parent_span_id: "",
+					operation: "GET /api/users",
+					start_time: "2026-02-23T00:00:00.000Z",
+					duration_ms: 145,
+					status: "ok",
+					metadata: { "http.status_code": 200 },
+				},
+				{ schema: "Ok", example: { ok: true } },
+			),
+			"/ingest/llm": ingest(
+				"One LLM usage record",
+				"LlmRequest",
+				{
+					service: "my-app",
+					environment: "production",
+					model: "gpt-4o",
+					provider: "openai",
+					operation: "chat.completion",
+					input_tokens: 1250,
+					output_tokens: 340,
+					cost_usd: 0.0089,
+					latency_ms: 2100,
+					metadata: { feature: "support-chat" },
+				},
+				{ schema: "Ok", example: { ok: true } },
+			),
+			"/ingest/drain": {
+				get: {
+					summary: "Vercel drain verification (answers x-vercel-verify)",
+					security: [{ bearer: [] }],
+					responses: {
+						"200": { description: "Verified", content: json(ref("OkCount"), { ok: true, count: 0 }) },
+						...COMMON_ERRORS,
+					},
+				},
+				post: {
+					summary: "Vercel log drain: JSON array or NDJSON, optionally gzip and signed (x-vercel-signature)",
+					security: [{ bearer: [] }],
+					parameters: [WAIT, IDEMPOTENCY],
+					requestBody: {
+						required: true,
+						content: {
+							...json(ref("DrainRequest")),
+							"application/x-ndjson": { schema: { type: "string" } },
+						},
+					},
+					responses: {
+						"200": {
+							description: "Accepted (rejected counts entries that could not be read)",
+							content: json(ref("DrainAccepted")),
+						},
+						"400": {
+							description: "Malformed body, or no valid entry",
+							content: json({ oneOf: [ref("DrainRejected"), ref("Error")] }),
+						},
+						...COMMON_ERRORS,
+						"403": error("Origin not allowed, or invalid signature", "Invalid signature"),
+					},
+				},
+			},
+			"/v1/traces": otlp("traces"),
+			"/v1/logs": otlp("logs"),
+			"/openapi.json": {
+				get: {
+					summary: "This document",
+					security: [],
+					responses: { "200": { description: "OpenAPI 3.1", content: json(ref("OpenApiDocument")) } },
+				},
+			},
+		},
+		components: {
+			securitySchemes: {
+				bearer: { type: "http", scheme: "bearer", description: "dt_ followed by 40 base62 characters" },
+			},
+			schemas: componentSchemas(),
+		},
+	};
+}
