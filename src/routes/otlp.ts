@@ -1,12 +1,8 @@
 import type { Context } from "hono";
-import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, EventTable } from "../context.ts";
-import { authenticate } from "../http/auth.ts";
 import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";
-import { checkOrigin, cors } from "../http/cors.ts";
 import { FailureError } from "../http/errors.ts";
-import { rateLimit } from "../http/rate-limit.ts";
-import { services } from "../http/services.ts";
+import { authenticatedIngestApp } from "../http/ingest-chain.ts";
 import { noteBodyHash } from "../http/validation.ts";
 import { accept, provenance, type Write } from "../ingest/write.ts";
 import { decodeLogsJson, decodeTracesJson } from "../otlp/decode-json.ts";
@@ -97,14 +93,7 @@ function exportHandler(signal: Signal, now: () => number) {
 /** /v1/traces and /v1/logs (OTLP/HTTP): the middleware chain of /ingest/*, then protobuf or JSON. */
 export function otlpRoutes(deps: AppDeps) {
 	const now = deps.now ?? Date.now;
-	const app = new Hono<AppEnv>();
-	app.use(cors());
-	app.use(async function declaredSize(c, next) {
-		// As on /ingest/*: a declared oversize body is refused before any I/O.
-		if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) throw new FailureError({ kind: "payload_too_large" });
-		await next();
-	});
-	app.use(services(deps), authenticate({ now }), checkOrigin(), rateLimit({ now }));
+	const app = authenticatedIngestApp(deps);
 	app.post("/traces", exportHandler("traces", now));
 	app.post("/logs", exportHandler("logs", now));
 	return app;
