@@ -53,6 +53,7 @@ export async function soak(requests: number, connections: number): Promise<SoakR
 			username: stack.env.CLICKHOUSE_USER,
 			password: stack.env.CLICKHOUSE_PASSWORD,
 			database: stack.env.CLICKHOUSE_DATABASE,
+			request_timeout: 120_000,
 		});
 		const count = async () => {
 			const rs = await ch.query({
@@ -62,10 +63,13 @@ export async function soak(requests: number, connections: number): Promise<SoakR
 			});
 			return Number(((await rs.json()) as { n: number | string }[])[0]?.n ?? 0);
 		};
-		// Rows are written in waitUntil: wait until the count stops growing.
+		// Rows are written in waitUntil, and what missed the retry budget waits in the spill for the cron replay
+		// (which wrangler dev does not fire): replay, and wait until the count stops growing.
+		const replay = () => fetch(`http://127.0.0.1:${port}/cdn-cgi/local/scheduled`).then((r) => r.text());
 		let stored = await count();
-		for (let stable = 0, start = Date.now(); stable < 4 && Date.now() - start < 60_000; ) {
-			await new Promise((r) => setTimeout(r, 500));
+		for (let stable = 0, start = Date.now(); stable < 4 && Date.now() - start < 180_000; ) {
+			await replay();
+			await new Promise((r) => setTimeout(r, 1000));
 			const n = await count();
 			stable = n === stored ? stable + 1 : 0;
 			stored = n;
