@@ -10,6 +10,7 @@ import {
 	OtlpKeyValue,
 	OtlpStatus,
 } from "../otlp/decode-json.ts";
+import { REFERENCE_EXAMPLES } from "./examples.ts";
 
 // The OpenAPI 3.1 document of GET /openapi.json, the request bodies generated from the very zod schemas the
 // handlers validate with (their input side: what a client sends). Not part of the worker: `npm run dev` and
@@ -292,67 +293,24 @@ export function buildOpenApiDocument() {
 					},
 				},
 			},
-			"/ingest/logs": ingest(
-				"A batch of 1 to 1,000 log entries",
-				"LogsRequest",
-				{
-					service: "my-app",
-					environment: "production",
-					logs: [
-						{ level: "info", message: "User signed up", metadata: { userId: "u_123", plan: "pro" } },
-						{ level: "error", message: "Payment failed", metadata: { orderId: "ord_456", reason: "card_declined" } },
-					],
-				},
-				{ schema: "OkCount", example: { ok: true, count: 2 } },
-			),
+			"/ingest/logs": ingest("A batch of 1 to 1,000 log entries", "LogsRequest", REFERENCE_EXAMPLES.logs, {
+				schema: "OkCount",
+				example: { ok: true, count: 2 },
+			}),
 			"/ingest/errors": ingest(
 				"One error with its stack trace; answers its fingerprint",
 				"ErrorRequest",
-				{
-					service: "my-app",
-					environment: "production",
-					error_message: "Cannot read properties of undefined (reading 'id')",
-					stack_trace:
-						"TypeError: Cannot read properties of undefined\n at getUser (/app/src/users.ts:42:15)\n at handler (/app/src/api/route.ts:10:3)",
-					severity: "high",
-					context: { userId: "u_123", route: "/api/users" },
-				},
+				REFERENCE_EXAMPLES.errors,
 				{ schema: "OkFingerprint", example: { ok: true, fingerprint: "a1b2c3d4e5f6".padEnd(64, "0") } },
 			),
-			"/ingest/traces": ingest(
-				"One trace span",
-				"SpanRequest",
-				{
-					service: "my-app",
-					environment: "production",
-					trace_id: "abc123def456",
-					span_id: "span_001",
-					parent_span_id: "",
-					operation: "GET /api/users",
-					start_time: "2026-02-23T00:00:00.000Z",
-					duration_ms: 145,
-					status: "ok",
-					metadata: { "http.status_code": 200 },
-				},
-				{ schema: "Ok", example: { ok: true } },
-			),
-			"/ingest/llm": ingest(
-				"One LLM usage record",
-				"LlmRequest",
-				{
-					service: "my-app",
-					environment: "production",
-					model: "gpt-4o",
-					provider: "openai",
-					operation: "chat.completion",
-					input_tokens: 1250,
-					output_tokens: 340,
-					cost_usd: 0.0089,
-					latency_ms: 2100,
-					metadata: { feature: "support-chat" },
-				},
-				{ schema: "Ok", example: { ok: true } },
-			),
+			"/ingest/traces": ingest("One trace span", "SpanRequest", REFERENCE_EXAMPLES.traces, {
+				schema: "Ok",
+				example: { ok: true },
+			}),
+			"/ingest/llm": ingest("One LLM usage record", "LlmRequest", REFERENCE_EXAMPLES.llm, {
+				schema: "Ok",
+				example: { ok: true },
+			}),
 			"/ingest/drain": {
 				get: {
 					summary: "Vercel drain verification (answers x-vercel-verify)",

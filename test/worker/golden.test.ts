@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { REFERENCE_EXAMPLES } from "../../src/openapi/examples.ts";
 import { createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
 
 // The example requests of ../shared/api/ingestion-api.txt, sent as documented: the exact documented
@@ -14,14 +15,7 @@ describe("golden contract: the reference's examples", () => {
 
 	it("POST /ingest/logs", async () => {
 		const before = Date.now();
-		const res = await ingest("/ingest/logs", k.key, {
-			service: "my-app",
-			environment: "production",
-			logs: [
-				{ level: "info", message: "User signed up", metadata: { userId: "u_123", plan: "pro" } },
-				{ level: "error", message: "Payment failed", metadata: { orderId: "ord_456", reason: "card_declined" } },
-			],
-		});
+		const res = await ingest("/ingest/logs", k.key, REFERENCE_EXAMPLES.logs);
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ ok: true, count: 2 });
 
@@ -64,15 +58,7 @@ describe("golden contract: the reference's examples", () => {
 	});
 
 	it("POST /ingest/errors", async () => {
-		const body = {
-			service: "my-app",
-			environment: "production",
-			error_message: "Cannot read properties of undefined (reading 'id')",
-			stack_trace:
-				"TypeError: Cannot read properties of undefined\n at getUser (/app/src/users.ts:42:15)\n at handler (/app/src/api/route.ts:10:3)",
-			severity: "high",
-			context: { userId: "u_123", route: "/api/users" },
-		};
+		const body = REFERENCE_EXAMPLES.errors;
 		const res = await ingest("/ingest/errors", k.key, body);
 		expect(res.status).toBe(200);
 		const json = (await res.json()) as { ok: boolean; fingerprint: string };
@@ -101,18 +87,7 @@ describe("golden contract: the reference's examples", () => {
 	});
 
 	it("POST /ingest/traces", async () => {
-		const res = await ingest("/ingest/traces", k.key, {
-			service: "my-app",
-			environment: "production",
-			trace_id: "abc123def456",
-			span_id: "span_001",
-			parent_span_id: "",
-			operation: "GET /api/users",
-			start_time: "2026-02-23T00:00:00.000Z",
-			duration_ms: 145,
-			status: "ok",
-			metadata: { "http.status_code": 200 },
-		});
+		const res = await ingest("/ingest/traces", k.key, REFERENCE_EXAMPLES.traces);
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ ok: true });
 		expect(await storedRows("spans", k.projectId)).toEqual([
@@ -135,18 +110,7 @@ describe("golden contract: the reference's examples", () => {
 	});
 
 	it("POST /ingest/llm", async () => {
-		const res = await ingest("/ingest/llm", k.key, {
-			service: "my-app",
-			environment: "production",
-			model: "gpt-4o",
-			provider: "openai",
-			operation: "chat.completion",
-			input_tokens: 1250,
-			output_tokens: 340,
-			cost_usd: 0.0089,
-			latency_ms: 2100,
-			metadata: { feature: "support-chat" },
-		});
+		const res = await ingest("/ingest/llm", k.key, REFERENCE_EXAMPLES.llm);
 		expect(res.status).toBe(200);
 		expect(await res.json()).toEqual({ ok: true });
 		expect(await storedRows("llm_usage", k.projectId)).toEqual([
