@@ -80,6 +80,9 @@ export interface SpilledChunk {
 	spilledAt: number;
 }
 
+/** A spilled chunk without its rows (read one at a time, as a chunk can hold megabytes). */
+export type SpilledChunkRef = Omit<SpilledChunk, "rows">;
+
 export interface SpillStats {
 	depth: number;
 	/** Unix ms of the oldest entry, null when empty. */
@@ -92,10 +95,11 @@ export interface SpillStats {
 export interface Spill {
 	/** Rejects when the spill is full or unreachable. */
 	put(chunk: SpilledChunk): Promise<void>;
-	oldest(limit: number): Promise<SpilledChunk[]>;
+	oldest(limit: number): Promise<SpilledChunkRef[]>;
+	rows(chunk: SpilledChunkRef): Promise<object[] | null>;
 	remove(id: string): Promise<void>;
 	/** Moves a chunk ClickHouse refuses for its content out of the replay queue, for an operator to inspect. */
-	quarantine(chunk: SpilledChunk, reason: string): Promise<void>;
+	quarantine(chunk: SpilledChunkRef, reason: string): Promise<void>;
 	stats(): Promise<SpillStats>;
 	noteInsert(at: number): Promise<void>;
 	/** A short lease so that only one replay runs at a time. */

@@ -1,4 +1,4 @@
-import type { Services, SpilledChunk } from "../context.ts";
+import type { Services, SpilledChunkRef } from "../context.ts";
 import { classify } from "./policy.ts";
 
 export interface ReplayOptions {
@@ -48,23 +48,32 @@ export async function replaySpill(
 		const chunks = await services.spill.oldest(opts.maxChunks);
 		// A few inserts at a time; the first transient failure stops new ones from starting.
 		let stop = false;
-		const replayOne = async (chunk: SpilledChunk) => {
+		const reasonOf = (err: unknown) => (err instanceof Error ? err.message.slice(0, 300) : String(err));
+		// Rows are read per chunk while replaying: a chunk can be megabytes.
+		const replayOne = async (chunk: SpilledChunkRef) => {
+			let rows: object[] | null;
 			try {
-				await services.events.insert(chunk.table, chunk.rows, { token: chunk.token, timeoutMs: opts.attemptTimeoutMs });
-			} catch (err) {
-				const reason = err instanceof Error ? err.message.slice(0, 300) : String(err);
-				if (classify(err) !== "data") {
-					stop = true;
-					result.error = reason;
+				rows = await services.spill.rows(chunk);
+				if (rows === null) {
+					// Parts gone (Redis lost data): keep what is left for an operator, and count it.
+					await services.spill.quarantine(chunk, "rows missing from the spill");
+					result.quarantined++;
 					return;
 				}
-				await services.spill.quarantine(chunk, reason);
+				await services.events.insert(chunk.table, rows, { token: chunk.token, timeoutMs: opts.attemptTimeoutMs });
+			} catch (err) {
+				if (classify(err) !== "data") {
+					stop = true;
+					result.error = reasonOf(err);
+					return;
+				}
+				await services.spill.quarantine(chunk, reasonOf(err));
 				result.quarantined++;
 				return;
 			}
 			await services.spill.remove(chunk.id);
 			result.chunks++;
-			result.rows += chunk.rows.length;
+			result.rows += rows.length;
 		};
 		const queue = [...chunks];
 		const worker = async () => {

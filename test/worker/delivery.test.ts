@@ -1,4 +1,5 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { Redis } from "@upstash/redis/cloudflare";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -6,6 +7,7 @@ import type { DeliveryOptions, Services } from "../../src/context.ts";
 import { deliver } from "../../src/delivery/deliver.ts";
 import { replaySpill } from "../../src/delivery/replay.ts";
 import { createServices } from "../../src/services/index.ts";
+import { SPILL_PART_CHARS } from "../../src/services/spill.ts";
 import { call, control, createKey, storedRows, type TestKey, withServiceStopped } from "./helpers.ts";
 
 // Fault injection on the real engines: rows acknowledged = rows stored, no duplicates, losses counted.
@@ -174,6 +176,31 @@ describe("deduplication", () => {
 		await send(b.key, logs("x", 1), { "idempotency-key": "shared" });
 		expect(await storedRows("logs", a.projectId)).toHaveLength(1);
 		expect(await storedRows("logs", b.projectId)).toHaveLength(1);
+	});
+});
+
+describe("large chunks in the spill", () => {
+	it("a megabytes-large chunk is stored in parts no larger than one Upstash request allows, and replays whole", async () => {
+		const k = await createKey();
+		await drainSpill();
+		const rows = Array.from({ length: 1000 }, (_, i) => ({
+			project_id: k.projectId,
+			api_key_id: k.id,
+			received_at: "2026-11-26 08:00:00.000",
+			timestamp: "2026-11-26 08:00:00.000",
+			level: "info",
+			message: `${i}:${"x".repeat(2048)}`,
+		}));
+		const id = `big-${crypto.randomUUID()}`;
+		await services().spill.put({ id, table: "logs", token: `t-${id}`, rows, requestId: "r", spilledAt: Date.now() });
+		const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
+		const parts = Math.ceil(JSON.stringify(rows).length / SPILL_PART_CHARS);
+		expect(parts).toBeGreaterThan(10);
+		for (let i = 0; i < parts; i++)
+			expect(await redis.strlen(`dt:spill:${id}:${i}`)).toBeLessThanOrEqual(SPILL_PART_CHARS);
+		expect(await drainSpill()).toBe(1000);
+		expect(await storedRows("logs", k.projectId)).toHaveLength(1000);
+		expect(await redis.exists(`dt:spill:${id}`, `dt:spill:${id}:0`)).toBe(0);
 	});
 });
 
