@@ -86,14 +86,19 @@ export async function lookupKey(
 const TOUCH_INTERVAL_MS = 60_000;
 const lastTouched = new Map<string, number>();
 
+/** True when this isolate has not recorded the key's use in the last minute (checked before any work is deferred). */
+export function touchDue(keyId: string, now: number): boolean {
+	const last = lastTouched.get(keyId);
+	return last === undefined || now - last >= TOUCH_INTERVAL_MS;
+}
+
 /** Records last_used_at at most once a minute per key (per isolate first, then across isolates through Redis). */
 export async function touchKey(
 	keyId: string,
 	services: Pick<Services, "keys" | "keyCache">,
 	now: number,
 ): Promise<void> {
-	const last = lastTouched.get(keyId);
-	if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
+	if (!touchDue(keyId, now)) return;
 	if (lastTouched.size >= ISOLATE_MAX_ENTRIES) lastTouched.clear();
 	lastTouched.set(keyId, now);
 	let claimed = true;

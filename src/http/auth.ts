@@ -1,11 +1,25 @@
 import type { Context, Next } from "hono";
 import { secondsToWindowEnd } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
-import { lookupKey, touchKey } from "../auth/lookup.ts";
+import { lookupKey, touchDue, touchKey } from "../auth/lookup.ts";
 import type { AppEnv } from "../context.ts";
 import { FailureError } from "./errors.ts";
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const HASH_CACHE_MAX = 1_000;
+
+// Isolate-lifetime: the SHA-256 of recently seen keys, so a key's hash is computed once per isolate, not per request.
+const keyHashes = new Map<string, string>();
+
+async function hashOf(key: string): Promise<string> {
+	let hash = keyHashes.get(key);
+	if (hash === undefined) {
+		hash = await hashApiKey(key);
+		if (keyHashes.size >= HASH_CACHE_MAX) keyHashes.clear();
+		keyHashes.set(key, hash);
+	}
+	return hash;
+}
 
 /** Authenticates `Authorization: Bearer dt_…`; sets c.var.apiKey. 401 for anything but a live key, 503 when unverifiable. */
 export function authenticate(opts: { now: () => number }) {
@@ -19,7 +33,7 @@ export function authenticate(opts: { now: () => number }) {
 		const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
 		// Set by Cloudflare's edge; absent locally, where every client shares one bucket.
 		const clientIp = c.req.header("cf-connecting-ip") ?? "unknown";
-		const result = await lookupKey(await hashApiKey(key), services, now, defer, clientIp);
+		const result = await lookupKey(await hashOf(key), services, now, defer, clientIp);
 		if (!result.ok) {
 			if (result.reason === "throttled") {
 				event.outcome = "auth_throttled";
@@ -35,7 +49,7 @@ export function authenticate(opts: { now: () => number }) {
 			throw new FailureError({ kind: "unauthorized" });
 		}
 		c.set("apiKey", record);
-		defer(touchKey(record.id, services, now).catch(() => undefined));
+		if (touchDue(record.id, now)) defer(touchKey(record.id, services, now).catch(() => undefined));
 		await next();
 	};
 }

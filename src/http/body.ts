@@ -85,8 +85,13 @@ export async function readBody(
 	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
 	if (!req.body) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
 
-	const raw = await collect(req.body, max);
-	if (!raw) return { ok: false, failure: { kind: "payload_too_large" } };
+	// With a declared length, HTTP framing bounds what arrives by it: read in one step, then check what came.
+	// Without one (chunked), count while reading and stop at the limit.
+	const raw =
+		Number.isInteger(declared) && req.headers.has("content-length")
+			? new Uint8Array(await req.arrayBuffer())
+			: await collect(req.body, max);
+	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large" } };
 	let bytes = raw;
 	const format = ENCODINGS[encoding];
 	if (format) {
