@@ -12,27 +12,18 @@ const EXPOSED_HEADERS = "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-r
  */
 export function cors() {
 	return async function corsMiddleware(c: Context<AppEnv>, next: Next) {
-		const origin = c.req.header("origin");
+		c.header("Access-Control-Allow-Origin", c.req.header("origin") ?? "*");
+		c.header("Vary", "Origin");
 		if (c.req.method === "OPTIONS") {
 			c.get("event").outcome = "preflight";
-			return new Response(null, {
-				status: 204,
-				headers: {
-					"Access-Control-Allow-Origin": origin ?? "*",
-					"Access-Control-Allow-Methods": "POST, OPTIONS",
-					"Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
-					"Access-Control-Max-Age": "86400",
-					Vary: "Origin",
-				},
-			});
+			c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
+			c.header("Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS);
+			c.header("Access-Control-Max-Age", "86400");
+			return c.body(null, 204);
 		}
-		try {
-			await next();
-		} finally {
-			c.res.headers.set("Access-Control-Allow-Origin", origin ?? "*");
-			c.res.headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS);
-			c.res.headers.append("Vary", "Origin");
-		}
+		// Set before the response exists, so every response made with c (errors included) carries them.
+		c.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+		await next();
 	};
 }
 

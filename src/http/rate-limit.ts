@@ -9,23 +9,14 @@ export function rateLimit(opts: { now: () => number }) {
 		const perMinute = key.rateLimit ?? c.get("config").rateLimitPerMinute;
 		const decision = await c.get("services").limiter.limit(key.id, perMinute);
 		if (decision.failedOpen) c.get("event").rate_limit_failed_open = true;
-		const headers = {
-			"X-RateLimit-Limit": String(decision.limit),
-			"X-RateLimit-Remaining": String(Math.max(0, decision.remaining)),
-			"X-RateLimit-Reset": String(Math.ceil(decision.reset / 1000)),
-		};
-		const apply = () => {
-			for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
-		};
+		// On the context before the response exists: the success, the 429 and any later error all carry them.
+		c.header("X-RateLimit-Limit", String(decision.limit));
+		c.header("X-RateLimit-Remaining", String(Math.max(0, decision.remaining)));
+		c.header("X-RateLimit-Reset", String(Math.ceil(decision.reset / 1000)));
 		if (!decision.success) {
 			const retryAfterSeconds = Math.max(1, Math.ceil((decision.reset - opts.now()) / 1000));
-			for (const [k, v] of Object.entries(headers)) c.header(k, v);
 			throw new FailureError({ kind: "rate_limited", retryAfterSeconds });
 		}
-		try {
-			await next();
-		} finally {
-			apply();
-		}
+		await next();
 	};
 }
