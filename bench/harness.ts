@@ -66,6 +66,7 @@ export function memoryServices(): Services {
 		spill: {
 			put: ok,
 			oldest: async () => [],
+			rows: async () => null,
 			remove: ok,
 			quarantine: ok,
 			stats: async () => stats,
