@@ -6,6 +6,7 @@ import { FailureError } from "./errors.ts";
 
 /** The one place that reads c.env: parsed config and this request's services. */
 export function services(deps: AppDeps) {
+	const delivery = { ...DEFAULT_DELIVERY, ...deps.delivery };
 	return async function servicesMiddleware(c: Context<AppEnv>, next: Next) {
 		const loaded = loadConfig(c.env);
 		if (!loaded.ok) {
@@ -16,7 +17,7 @@ export function services(deps: AppDeps) {
 		}
 		c.set("config", loaded.config);
 		c.set("services", deps.services(loaded.config));
-		c.set("delivery", { ...DEFAULT_DELIVERY, ...deps.delivery });
+		c.set("delivery", delivery);
 		await next();
 	};
 }

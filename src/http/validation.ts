@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { z } from "zod/mini";
-import { toHex } from "../auth/key.ts";
 import type { AppEnv } from "../context.ts";
+import { sha256Hex } from "../util/hex.ts";
 import { type Bytes, contentTypeAccepted, parseJson, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
 
@@ -91,7 +91,7 @@ export async function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<
 			message: "Idempotency-Key must be 1-255 visible ASCII characters",
 		});
 	}
-	c.set("bodyHash", toHex(await crypto.subtle.digest("SHA-256", decoded)));
+	c.set("bodyHash", await sha256Hex(decoded));
 }
 
 export interface ValidateOptions {

@@ -1,3 +1,5 @@
+import { sha256Hex } from "../util/hex.ts";
+
 /**
  * Error fingerprint: SHA-256 (64 lowercase hex) of what identifies an error, so the same error from the
  * same code path groups across deploys, hosts, services and environments (see CONTRACT.md).
@@ -23,10 +25,7 @@ const MAX_FRAMES = 20;
 const MAX_MESSAGE_CHARS = 1024;
 
 export async function fingerprintError(input: { errorMessage: string; stackTrace: string }): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(fingerprintKey(input)));
-	let hex = "";
-	for (const b of new Uint8Array(digest)) hex += (b < 16 ? "0" : "") + b.toString(16);
-	return hex;
+	return sha256Hex(fingerprintKey(input));
 }
 
 /** The exact string that fingerprintError hashes (exported for tests and debugging). */

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import { toHex } from "../auth/key.ts";
 import type { AppEnv, EventTable } from "../context.ts";
 import { type DeliveryOutcome, type DeliveryReport, deliver } from "../delivery/deliver.ts";
 import { FailureError } from "../http/errors.ts";
+import { sha256Hex } from "../util/hex.ts";
 
 /** Rows per ClickHouse insert: batches (a drain can bring thousands) are written in bounded chunks. */
 export const CHUNK_ROWS = 1000;
@@ -15,10 +15,6 @@ export interface Write {
 export function provenance(c: Context<AppEnv>, now: number) {
 	const key = c.get("apiKey");
 	return { projectId: key.projectId, apiKeyId: key.id, receivedAt: now };
-}
-
-async function sha256Hex(text: string): Promise<string> {
-	return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { toHex } from "../util/hex.ts";
 import {
 	type Attributes,
 	type AttrValue,
@@ -11,7 +12,6 @@ import {
 	type Span,
 	type TracesRequest,
 	toBase64,
-	toHexId,
 } from "./model.ts";
 import { ProtobufError, Reader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from "./protobuf.ts";
 
@@ -196,7 +196,7 @@ function span(r: Reader): Span {
 			case 2:
 			case 4: {
 				expect(wire, WIRE_LEN);
-				const id = toHexId(r.bytes());
+				const id = toHex(r.bytes());
 				if (n === 1) s.traceId = id;
 				else if (n === 2) s.spanId = id;
 				else s.parentSpanId = id;
@@ -288,7 +288,7 @@ function logRecord(r: Reader): LogRecord {
 			case 9:
 			case 10: {
 				expect(wire, WIRE_LEN);
-				const id = toHexId(r.bytes());
+				const id = toHex(r.bytes());
 				if (n === 9) l.traceId = id;
 				else l.spanId = id;
 				return true;

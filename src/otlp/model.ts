@@ -60,14 +60,6 @@ export function emptyAttributes(): Attributes {
 	return Object.create(null) as Attributes;
 }
 
-const HEX = "0123456789abcdef";
-
-export function toHexId(bytes: Uint8Array): string {
-	let out = "";
-	for (const b of bytes) out += (HEX[b >> 4] as string) + (HEX[b & 15] as string);
-	return out;
-}
-
 export function toBase64(bytes: Uint8Array): string {
 	let binary = "";
 	for (const b of bytes) binary += String.fromCharCode(b);
