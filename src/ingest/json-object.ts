@@ -3,7 +3,7 @@ import "../util/zod-locale.ts";
 import { LIMITS } from "./limits.ts";
 
 /** True when a JSON value nests deeper than `limit`, giving up as soon as the limit is passed. */
-function depthExceeds(value: unknown, limit: number, depth = 1): boolean {
+export function depthExceeds(value: unknown, limit: number, depth = 1): boolean {
 	if (depth > limit) return true;
 	if (value === null || typeof value !== "object") return false;
 	if (Array.isArray(value)) {

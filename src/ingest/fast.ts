@@ -1,0 +1,237 @@
+import { depthExceeds } from "./json-object.ts";
+import { LIMITS } from "./limits.ts";
+import {
+	type ErrorPayload,
+	ISO_DATETIME,
+	type LlmPayload,
+	LOG_LEVELS,
+	type LogsPayload,
+	MAX_COST,
+	MAX_TIME,
+	MIN_TIME,
+	SEVERITIES,
+	SPAN_STATUSES,
+	type SpanPayload,
+} from "./schemas.ts";
+
+// The fast path of validation: plain checks that accept a body only when the zod schemas of schemas.ts would,
+// and produce the same output. Anything else (invalid, or merely unusual) bails out to zod, which decides and
+// renders the documented 400. So zod stays the one definition of the contract; this file is an optimisation
+// of its common case, and test/unit/fast.test.ts checks it against zod on generated and mutated bodies.
+
+/** Thrown to leave the fast path; never escapes this module. */
+const BAIL: unique symbol = Symbol("bail");
+
+function bail(): never {
+	throw BAIL;
+}
+
+type Obj = Record<string, unknown>;
+
+function object(v: unknown): Obj {
+	if (v === null || typeof v !== "object" || Array.isArray(v)) bail();
+	return v as Obj;
+}
+
+function string(v: unknown, max: number): string {
+	if (typeof v !== "string" || v.length > max) bail();
+	return v;
+}
+
+function optionalString(v: unknown, max: number): string | undefined {
+	return v === undefined ? undefined : string(v, max);
+}
+
+function defaulted(v: unknown, max: number, fallback: string): string {
+	return v === undefined ? fallback : string(v, max);
+}
+
+function oneOf<T extends string>(v: unknown, options: readonly T[]): T {
+	if (!options.includes(v as T)) bail();
+	return v as T;
+}
+
+function number(v: unknown, max: number): number {
+	if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > max) bail();
+	return v;
+}
+
+const count = (v: unknown) => Math.round(number(v, Number.MAX_SAFE_INTEGER));
+
+/** metadata / context: a plain object, at most LIMITS.objectDepth deep; output is its JSON text. */
+function optionalJsonObject(v: unknown): string | undefined {
+	if (v === undefined) return undefined;
+	const o = object(v);
+	// zod's record drops an own "__proto__" key; leave that rare case to it.
+	if (Object.hasOwn(o, "__proto__") || depthExceeds(o, LIMITS.objectDepth)) bail();
+	const text = JSON.stringify(o);
+	if (text.length > LIMITS.objectBytes) bail();
+	return text;
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Digits of s[from, to) as a number, or -1 when one is not a digit. */
+function digits(s: string, from: number, to: number): number {
+	let n = 0;
+	for (let i = from; i < to; i++) {
+		const d = s.charCodeAt(i) - 48;
+		if (d < 0 || d > 9) return -1;
+		n = n * 10 + d;
+	}
+	return n;
+}
+
+/**
+ * "YYYY-MM-DDThh:mm:ss.fffZ" (what toISOString and every SDK send) read by arithmetic; NaN for any other form.
+ * Only for years 1900-2299, where the result needs no range check and Date.UTC takes the year as given.
+ */
+function canonicalTime(s: string): number {
+	if (
+		s.length !== 24 ||
+		s.charCodeAt(4) !== 45 ||
+		s.charCodeAt(7) !== 45 ||
+		s.charCodeAt(10) !== 84 ||
+		s.charCodeAt(13) !== 58 ||
+		s.charCodeAt(16) !== 58 ||
+		s.charCodeAt(19) !== 46 ||
+		s.charCodeAt(23) !== 90
+	)
+		return Number.NaN;
+	const year = digits(s, 0, 4);
+	const month = digits(s, 5, 7);
+	const day = digits(s, 8, 10);
+	const hour = digits(s, 11, 13);
+	const minute = digits(s, 14, 16);
+	const second = digits(s, 17, 19);
+	const milli = digits(s, 20, 23);
+	if (year < 1900 || year > 2299 || month < 1 || month > 12 || day < 1) return Number.NaN;
+	const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+	const days = month === 2 && leap ? 29 : (DAYS[month - 1] as number);
+	if (day > days || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0)
+		return Number.NaN;
+	return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** isoTimestamp: the canonical form by arithmetic, any other form by zod's own pattern and Date.parse. */
+function timestamp(v: unknown): number {
+	if (typeof v !== "string") bail();
+	const fast = canonicalTime(v);
+	if (fast === fast) return fast;
+	if (!ISO_DATETIME.test(v)) bail();
+	const ms = Date.parse(v);
+	if (!(ms >= MIN_TIME && ms <= MAX_TIME)) bail();
+	return ms;
+}
+
+const optionalTimestamp = (v: unknown) => (v === undefined ? undefined : timestamp(v));
+
+function logEntry(v: unknown): LogsPayload["logs"][number] {
+	const e = object(v);
+	return {
+		level: oneOf(e.level, LOG_LEVELS),
+		message: string(e.message, LIMITS.logMessage),
+		timestamp: optionalTimestamp(e.timestamp),
+		metadata: optionalJsonObject(e.metadata),
+		trace_id: optionalString(e.trace_id, LIMITS.id),
+		span_id: optionalString(e.span_id, LIMITS.id),
+		request_id: optionalString(e.request_id, LIMITS.id),
+		context: optionalString(e.context, LIMITS.name),
+		release: optionalString(e.release, LIMITS.release),
+		vercel_id: optionalString(e.vercel_id, LIMITS.id),
+	};
+}
+
+function logsBody(v: unknown): LogsPayload {
+	const b = object(v);
+	const logs = b.logs;
+	if (!Array.isArray(logs) || logs.length < 1 || logs.length > LIMITS.logsPerRequest) bail();
+	const service = defaulted(b.service, LIMITS.name, "unknown");
+	const environment = defaulted(b.environment, LIMITS.name, "production");
+	const release = optionalString(b.release, LIMITS.release);
+	const entries = new Array(logs.length);
+	for (let i = 0; i < logs.length; i++) entries[i] = logEntry(logs[i]);
+	return { service, environment, release, logs: entries };
+}
+
+function breadcrumbs(v: unknown): ErrorPayload["breadcrumbs"] {
+	if (v === undefined) return undefined;
+	if (!Array.isArray(v) || v.length > LIMITS.breadcrumbs) bail();
+	return v.map((item) => {
+		const b = object(item);
+		return {
+			type: string(b.type, LIMITS.name),
+			message: string(b.message, LIMITS.breadcrumbMessage),
+			timestamp: timestamp(b.timestamp),
+		};
+	});
+}
+
+function errorBody(v: unknown): ErrorPayload {
+	const b = object(v);
+	return {
+		service: defaulted(b.service, LIMITS.name, "unknown"),
+		environment: defaulted(b.environment, LIMITS.name, "production"),
+		error_message: string(b.error_message, LIMITS.errorMessage),
+		stack_trace: string(b.stack_trace, LIMITS.stackTrace),
+		severity: b.severity === undefined ? "medium" : oneOf(b.severity, SEVERITIES),
+		context: optionalJsonObject(b.context),
+		trace_id: optionalString(b.trace_id, LIMITS.id),
+		user_id: optionalString(b.user_id, LIMITS.id),
+		release: optionalString(b.release, LIMITS.release),
+		breadcrumbs: breadcrumbs(b.breadcrumbs),
+	};
+}
+
+function spanBody(v: unknown): SpanPayload {
+	const b = object(v);
+	return {
+		service: defaulted(b.service, LIMITS.name, "unknown"),
+		environment: defaulted(b.environment, LIMITS.name, "production"),
+		trace_id: string(b.trace_id, LIMITS.id),
+		span_id: string(b.span_id, LIMITS.id),
+		parent_span_id: defaulted(b.parent_span_id, LIMITS.id, ""),
+		operation: string(b.operation, LIMITS.name),
+		start_time: timestamp(b.start_time),
+		duration_ms: count(b.duration_ms),
+		status: b.status === undefined ? "ok" : oneOf(b.status, SPAN_STATUSES),
+		metadata: optionalJsonObject(b.metadata),
+		release: optionalString(b.release, LIMITS.release),
+	};
+}
+
+function llmBody(v: unknown): LlmPayload {
+	const b = object(v);
+	return {
+		service: defaulted(b.service, LIMITS.name, "unknown"),
+		environment: defaulted(b.environment, LIMITS.name, "production"),
+		model: string(b.model, LIMITS.name),
+		provider: string(b.provider, LIMITS.name),
+		operation: string(b.operation, LIMITS.name),
+		input_tokens: count(b.input_tokens),
+		output_tokens: count(b.output_tokens),
+		cost_usd: b.cost_usd === undefined ? 0 : number(b.cost_usd, MAX_COST),
+		latency_ms: count(b.latency_ms),
+		metadata: optionalJsonObject(b.metadata),
+		release: optionalString(b.release, LIMITS.release),
+	};
+}
+
+/** A fast validator: the schema's output, or undefined when zod must decide. */
+export type FastPath<T> = (json: unknown) => T | undefined;
+
+function fast<T>(check: (json: unknown) => T): FastPath<T> {
+	return (json) => {
+		try {
+			return check(json);
+		} catch {
+			// BAIL, or anything unforeseen: zod decides either way.
+			return undefined;
+		}
+	};
+}
+
+export const fastLogs = fast(logsBody);
+export const fastError = fast(errorBody);
+export const fastSpan = fast(spanBody);
+export const fastLlm = fast(llmBody);
