@@ -141,5 +141,7 @@ export interface AppEnv {
 		delivery: DeliveryOptions;
 		/** SHA-256 of the decoded body, computed only when an Idempotency-Key is sent. */
 		bodyHash: string | undefined;
+		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (write.ts). */
+		wellFormed: boolean | undefined;
 	};
 }

@@ -81,14 +81,15 @@ export async function readBody(
 	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
 	if (!(encoding in ENCODINGS))
 		return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
-	const declared = Number(req.headers.get("content-length"));
+	const length = req.headers.get("content-length");
+	const declared = Number(length);
 	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
 	if (!req.body) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
 
 	// With a declared length, HTTP framing bounds what arrives by it: read in one step, then check what came.
 	// Without one (chunked), count while reading and stop at the limit.
 	const raw =
-		Number.isInteger(declared) && req.headers.has("content-length")
+		length !== null && Number.isInteger(declared)
 			? new Uint8Array(await req.arrayBuffer())
 			: await collect(req.body, max);
 	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large" } };
@@ -109,6 +110,16 @@ export async function readBody(
 	} catch {
 		return { ok: false, failure: { kind: "undecodable_body", reason: "Body is not valid UTF-8" } };
 	}
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * True when JSON.parse(text) cannot yield a lone UTF-16 surrogate. Decoded UTF-8 is always well-formed, so one
+ * can only come from a \uD800-\uDFFF escape; most bodies have no \u escape at all (a fast search).
+ */
+export function parsesWellFormed(text: string): boolean {
+	return !text.includes("\\u") || !SURROGATE_ESCAPE.test(text);
 }
 
 /** JSON.parse that reports failure as a value. */

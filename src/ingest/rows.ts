@@ -26,10 +26,6 @@ export function clickhouseTime(ms: number): string {
 	return `${cachedDate} ${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(t % 1000)}`;
 }
 
-function base(p: Provenance, receivedAt: string) {
-	return { project_id: p.projectId, api_key_id: p.apiKeyId, received_at: receivedAt };
-}
-
 export interface LogRow {
 	project_id: string;
 	api_key_id: string;
@@ -50,26 +46,39 @@ export interface LogRow {
 
 export function logRows(body: LogsPayload, p: Provenance): LogRow[] {
 	const receivedAt = clickhouseTime(p.receivedAt);
-	return body.logs.map((log) => ({
-		...base(p, receivedAt),
-		timestamp: log.timestamp === undefined ? receivedAt : clickhouseTime(log.timestamp),
-		service: body.service,
-		environment: body.environment,
-		release: log.release ?? body.release ?? "",
-		level: log.level,
-		message: log.message,
-		metadata: log.metadata ?? "{}",
-		trace_id: log.trace_id ?? "",
-		span_id: log.span_id ?? "",
-		request_id: log.request_id ?? "",
-		context: log.context ?? "",
-		vercel_id: log.vercel_id ?? "",
-	}));
+	const { service, environment } = body;
+	const release = body.release ?? "";
+	const logs = body.logs;
+	const rows: LogRow[] = new Array(logs.length);
+	// A plain loop and one literal per row (no spread): this runs once per log line.
+	for (let i = 0; i < logs.length; i++) {
+		const log = logs[i] as LogsPayload["logs"][number];
+		rows[i] = {
+			project_id: p.projectId,
+			api_key_id: p.apiKeyId,
+			received_at: receivedAt,
+			timestamp: log.timestamp === undefined ? receivedAt : clickhouseTime(log.timestamp),
+			service,
+			environment,
+			release: log.release ?? release,
+			level: log.level,
+			message: log.message,
+			metadata: log.metadata ?? "{}",
+			trace_id: log.trace_id ?? "",
+			span_id: log.span_id ?? "",
+			request_id: log.request_id ?? "",
+			context: log.context ?? "",
+			vercel_id: log.vercel_id ?? "",
+		};
+	}
+	return rows;
 }
 
 export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance) {
 	return {
-		...base(p, clickhouseTime(p.receivedAt)),
+		project_id: p.projectId,
+		api_key_id: p.apiKeyId,
+		received_at: clickhouseTime(p.receivedAt),
 		service: body.service,
 		environment: body.environment,
 		release: body.release ?? "",
@@ -92,7 +101,9 @@ export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance)
 
 export function spanRow(body: SpanPayload, p: Provenance) {
 	return {
-		...base(p, clickhouseTime(p.receivedAt)),
+		project_id: p.projectId,
+		api_key_id: p.apiKeyId,
+		received_at: clickhouseTime(p.receivedAt),
 		service: body.service,
 		environment: body.environment,
 		release: body.release ?? "",
@@ -109,7 +120,9 @@ export function spanRow(body: SpanPayload, p: Provenance) {
 
 export function llmRow(body: LlmPayload, p: Provenance) {
 	return {
-		...base(p, clickhouseTime(p.receivedAt)),
+		project_id: p.projectId,
+		api_key_id: p.apiKeyId,
+		received_at: clickhouseTime(p.receivedAt),
 		service: body.service,
 		environment: body.environment,
 		release: body.release ?? "",

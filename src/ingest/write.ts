@@ -21,11 +21,12 @@ export function provenance(c: Context<AppEnv>, now: number) {
  * The base of every chunk's insert_deduplication_token. With an Idempotency-Key it is derived from the
  * project, the key and the body, so a client's retry of the same request stores once; otherwise from the request id.
  */
-async function tokenBase(c: Context<AppEnv>): Promise<string> {
-	const idempotencyKey = c.req.header("idempotency-key");
+function tokenBase(c: Context<AppEnv>, idempotencyKey: string | undefined): string | Promise<string> {
 	const bodyHash = c.get("bodyHash");
 	if (idempotencyKey === undefined || bodyHash === undefined) return c.get("requestId");
-	return `idem-${(await sha256Hex(`${c.get("apiKey").projectId}\n${idempotencyKey}\n${bodyHash}`)).slice(0, 40)}`;
+	return sha256Hex(`${c.get("apiKey").projectId}\n${idempotencyKey}\n${bodyHash}`).then(
+		(h) => `idem-${h.slice(0, 40)}`,
+	);
 }
 
 /**
@@ -43,7 +44,9 @@ function makeWellFormed(rows: object[]): void {
 
 const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];
 
+/** Retries, spills, refusals and losses get a line of their own; a first-attempt store is the wide event's `count`. */
 function logReport(requestId: string, r: DeliveryReport): void {
+	if (r.outcome === "stored" && r.attempts === 1) return;
 	const line = JSON.stringify({
 		request_id: requestId,
 		outcome: r.outcome,
@@ -64,24 +67,24 @@ function logReport(requestId: string, r: DeliveryReport): void {
  */
 export async function accept(c: Context<AppEnv>, writes: Write[], body: object): Promise<Response> {
 	const requestId = c.get("requestId");
-	const base = await tokenBase(c);
+	const idempotencyKey = c.req.header("idempotency-key");
+	const pending = tokenBase(c, idempotencyKey);
+	const base = typeof pending === "string" ? pending : await pending;
 	const services = c.get("services");
 	const opts = c.get("delivery");
-	for (const w of writes) makeWellFormed(w.rows);
-	const jobs = writes.flatMap((w) =>
-		Array.from({ length: Math.ceil(w.rows.length / CHUNK_ROWS) }, (_, i) => ({
-			table: w.table,
-			rows: w.rows.slice(i * CHUNK_ROWS, (i + 1) * CHUNK_ROWS),
-			token: `${base}:${w.table}:${i}`,
-			requestId,
-		})),
-	);
-	const delivery = Promise.all(jobs.map((job) => deliver(job, services, opts))).then((reports) => {
+	if (!c.get("wellFormed")) for (const w of writes) makeWellFormed(w.rows);
+	const deliveries: Promise<DeliveryReport>[] = [];
+	for (const w of writes) {
+		for (let i = 0; i * CHUNK_ROWS < w.rows.length; i++) {
+			const rows = w.rows.length <= CHUNK_ROWS ? w.rows : w.rows.slice(i * CHUNK_ROWS, (i + 1) * CHUNK_ROWS);
+			deliveries.push(deliver({ table: w.table, rows, token: `${base}:${w.table}:${i}`, requestId }, services, opts));
+		}
+	}
+	const delivery = Promise.all(deliveries).then((reports) => {
 		for (const r of reports) logReport(requestId, r);
 		return reports;
 	});
 
-	const idempotencyKey = c.req.header("idempotency-key");
 	if (idempotencyKey !== undefined) c.header("Idempotency-Key", idempotencyKey);
 	if (c.req.query("wait") !== "true") {
 		c.executionCtx.waitUntil(delivery);

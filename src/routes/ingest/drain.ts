@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
-import { contentTypeAccepted, mediaType, readBody } from "../../http/body.ts";
+import { contentTypeAccepted, mediaType, parsesWellFormed, readBody } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
 import { noteBodyHash } from "../../http/validation.ts";
 import { clickhouseTime } from "../../ingest/rows.ts";
@@ -46,6 +46,7 @@ export function drainRoute(now: () => number) {
 		await noteBodyHash(c, body.decoded);
 		const entries = parseDrainBody(body.text, NDJSON_TYPES.includes(mediaType(c.req.header("content-type"))));
 		if (entries === null) throw new FailureError({ kind: "malformed_json" });
+		c.set("wellFormed", parsesWellFormed(body.text));
 		if (entries.length === 0) return verification(c);
 
 		const p = provenance(c, now());
