@@ -38,7 +38,9 @@ const clock: Clock = (() => {
 
 silenceConsole();
 const runner = createRunner();
-const cases = benchCases();
+// BENCH_CASES=log1,bare1 measures only those (quick iterations on one figure).
+const only = new Set((process.env.BENCH_CASES ?? "").split(",").filter(Boolean));
+const cases = benchCases().filter((c) => only.size === 0 || only.has(c.name));
 const ks = new Map<string, BatchSizes>();
 for (const c of cases) ks.set(c.name, await calibrate(runner, c, clock, 400, BATCH_MS));
 

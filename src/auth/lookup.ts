@@ -40,6 +40,12 @@ export type KeyLookup =
 const found = (entry: CachedKey, source: "isolate" | "redis" | "postgres"): KeyLookup =>
 	entry.record ? { ok: true, record: entry.record, source } : { ok: false, reason: "unknown" };
 
+/** The isolate tier alone, synchronously: a fresh entry's answer, or undefined when the other tiers must be asked. */
+export function isolateLookup(keyHash: string, now: number): KeyLookup | undefined {
+	const local = isolateCache.get(keyHash);
+	return local && now < local.freshUntil ? found(local.entry, "isolate") : undefined;
+}
+
 /**
  * Resolves a key hash through the tiers: isolate cache → Redis → Postgres.
  * Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an unseen one is unavailable.

@@ -1,4 +1,4 @@
-import type { Context, Next } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { FailureError } from "./errors.ts";
 
@@ -7,24 +7,24 @@ export const ALLOWED_REQUEST_HEADERS =
 const EXPOSED_HEADERS = "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after, x-request-id";
 
 /**
- * CORS for the ingest routes: preflights always succeed (they carry no key), and every response,
- * errors included, carries the headers a browser needs to read it.
+ * CORS for the ingest routes. A browser always sends Origin on these (cross-origin POSTs), so the CORS headers
+ * go on every response to a request with an Origin, errors included, and on no other (SDKs on servers, drains).
  */
-export function cors() {
-	return async function corsMiddleware(c: Context<AppEnv>, next: Next) {
-		c.header("Access-Control-Allow-Origin", c.req.header("origin") ?? "*");
-		c.header("Vary", "Origin");
-		if (c.req.method === "OPTIONS") {
-			c.get("event").outcome = "preflight";
-			c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-			c.header("Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS);
-			c.header("Access-Control-Max-Age", "86400");
-			return c.body(null, 204);
-		}
-		// Set before the response exists, so every response made with c (errors included) carries them.
-		c.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
-		await next();
-	};
+export function corsHeaders(c: Context<AppEnv>, origin: string): void {
+	c.header("Access-Control-Allow-Origin", origin);
+	c.header("Vary", "Origin");
+	c.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+}
+
+/** Preflights always succeed: they carry no key. */
+export function preflight(c: Context<AppEnv>, origin: string | undefined): Response {
+	c.get("event").outcome = "preflight";
+	c.header("Access-Control-Allow-Origin", origin ?? "*");
+	c.header("Vary", "Origin");
+	c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
+	c.header("Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS);
+	c.header("Access-Control-Max-Age", "86400");
+	return c.body(null, 204);
 }
 
 /** True when `origin` is allowed by the key's list: exact scheme://host[:port], or `scheme://*.domain` for subdomains. */
@@ -46,12 +46,8 @@ export function originAllowed(origin: string, allowed: readonly string[]): boole
 }
 
 /** 403 for a browser origin outside the key's allow-list; requests without Origin are never refused for it. */
-export function checkOrigin() {
-	return async function originMiddleware(c: Context<AppEnv>, next: Next) {
-		const origin = c.req.header("origin");
-		if (origin !== undefined && !originAllowed(origin, c.get("apiKey").allowedOrigins)) {
-			throw new FailureError({ kind: "origin_refused" });
-		}
-		await next();
-	};
+export function checkOrigin(c: Context<AppEnv>, origin: string | undefined): void {
+	if (origin !== undefined && !originAllowed(origin, c.get("apiKey").allowedOrigins)) {
+		throw new FailureError({ kind: "origin_refused" });
+	}
 }

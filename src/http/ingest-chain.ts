@@ -1,25 +1,29 @@
-import { Hono } from "hono/tiny";
+import type { Context, Next } from "hono";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { authenticate } from "./auth.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
-import { checkOrigin, cors } from "./cors.ts";
+import { checkOrigin, corsHeaders, preflight } from "./cors.ts";
 import { FailureError } from "./errors.ts";
 import { rateLimit } from "./rate-limit.ts";
-import { services } from "./services.ts";
+import { attachServices } from "./services.ts";
 
 /**
- * What every authenticated ingest route (/ingest/*, /v1/*) runs first:
- * CORS → declared size → services → key → origin → rate limit. Routes are added to the app it returns.
+ * What every authenticated ingest route (/ingest/*, /v1/*) runs first, as one middleware (one step of the
+ * router's chain instead of six): CORS → declared size → services → key → origin → rate limit.
  */
-export function authenticatedIngestApp(deps: AppDeps): Hono<AppEnv> {
+export function ingestGate(deps: AppDeps) {
 	const now = deps.now ?? Date.now;
-	const app = new Hono<AppEnv>();
-	app.use(cors());
-	app.use(async function declaredSize(c, next) {
-		// A declared oversize body is refused before any I/O; the stream is still counted later.
+	const attach = attachServices(deps);
+	return async function ingestGate(c: Context<AppEnv>, next: Next): Promise<Response | undefined> {
+		const origin = c.req.header("origin");
+		if (origin !== undefined) corsHeaders(c, origin);
+		if (c.req.method === "OPTIONS") return preflight(c, origin);
+		// A declared oversize body is refused before any I/O; the stream is still counted when read.
 		if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) throw new FailureError({ kind: "payload_too_large" });
+		attach(c);
+		await authenticate(c, now);
+		checkOrigin(c, origin);
+		await rateLimit(c, now);
 		await next();
-	});
-	app.use(services(deps), authenticate({ now }), checkOrigin(), rateLimit({ now }));
-	return app;
+	};
 }

@@ -1,22 +1,19 @@
-import type { Context, Next } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { FailureError } from "./errors.ts";
 
 /** Per-key sliding window; X-RateLimit-* on every authenticated response, 429 with Retry-After past the limit. */
-export function rateLimit(opts: { now: () => number }) {
-	return async function rateLimitMiddleware(c: Context<AppEnv>, next: Next) {
-		const key = c.get("apiKey");
-		const perMinute = key.rateLimit ?? c.get("config").rateLimitPerMinute;
-		const decision = await c.get("services").limiter.limit(key.id, perMinute);
-		if (decision.failedOpen) c.get("event").rate_limit_failed_open = true;
-		// On the context before the response exists: the success, the 429 and any later error all carry them.
-		c.header("X-RateLimit-Limit", String(decision.limit));
-		c.header("X-RateLimit-Remaining", String(Math.max(0, decision.remaining)));
-		c.header("X-RateLimit-Reset", String(Math.ceil(decision.reset / 1000)));
-		if (!decision.success) {
-			const retryAfterSeconds = Math.max(1, Math.ceil((decision.reset - opts.now()) / 1000));
-			throw new FailureError({ kind: "rate_limited", retryAfterSeconds });
-		}
-		await next();
-	};
+export async function rateLimit(c: Context<AppEnv>, now: () => number): Promise<void> {
+	const key = c.get("apiKey");
+	const perMinute = key.rateLimit ?? c.get("config").rateLimitPerMinute;
+	const decision = await c.get("services").limiter.limit(key.id, perMinute);
+	if (decision.failedOpen) c.get("event").rate_limit_failed_open = true;
+	// On the context before the response exists: the success, the 429 and any later error all carry them.
+	c.header("X-RateLimit-Limit", String(decision.limit));
+	c.header("X-RateLimit-Remaining", String(Math.max(0, decision.remaining)));
+	c.header("X-RateLimit-Reset", String(Math.ceil(decision.reset / 1000)));
+	if (!decision.success) {
+		const retryAfterSeconds = Math.max(1, Math.ceil((decision.reset - now()) / 1000));
+		throw new FailureError({ kind: "rate_limited", retryAfterSeconds });
+	}
 }

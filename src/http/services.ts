@@ -4,10 +4,10 @@ import type { AppDeps, AppEnv } from "../context.ts";
 import { DEFAULT_DELIVERY } from "../delivery/policy.ts";
 import { FailureError } from "./errors.ts";
 
-/** The one place that reads c.env: parsed config and this request's services. */
-export function services(deps: AppDeps) {
+/** The one place that reads c.env: sets this request's parsed config, services and delivery options. */
+export function attachServices(deps: AppDeps): (c: Context<AppEnv>) => void {
 	const delivery = { ...DEFAULT_DELIVERY, ...deps.delivery };
-	return async function servicesMiddleware(c: Context<AppEnv>, next: Next) {
+	return function attach(c) {
 		const loaded = loadConfig(c.env);
 		if (!loaded.ok) {
 			console.error(
@@ -18,6 +18,14 @@ export function services(deps: AppDeps) {
 		c.set("config", loaded.config);
 		c.set("services", deps.services(loaded.config));
 		c.set("delivery", delivery);
+	};
+}
+
+/** attachServices as a middleware, for routes outside the ingest gate (/health/ready). */
+export function services(deps: AppDeps) {
+	const attach = attachServices(deps);
+	return async function servicesMiddleware(c: Context<AppEnv>, next: Next) {
+		attach(c);
 		await next();
 	};
 }

@@ -1,8 +1,9 @@
-import type { Context, MiddlewareHandler, Next } from "hono";
+import type { Context } from "hono";
 import type { z } from "zod/mini";
 import type { AppEnv } from "../context.ts";
+import type { FastPath } from "../ingest/fast.ts";
 import { sha256Hex } from "../util/hex.ts";
-import { type Bytes, contentTypeAccepted, parseJson, readBody } from "./body.ts";
+import { type Bytes, contentTypeAccepted, parseJson, parsesWellFormed, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
 
 /** An issue in the documented 400 shape (the field names and messages clients already parse). */
@@ -82,47 +83,53 @@ export function documentIssue(issue: z.core.$ZodIssue, input: unknown): Document
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** With an Idempotency-Key, remembers the body's SHA-256 (the key only dedupes the same body). */
-export async function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> {
+export function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> | undefined {
 	const key = c.req.header("idempotency-key");
-	if (key === undefined) return;
+	if (key === undefined) return undefined;
 	if (!IDEMPOTENCY_KEY.test(key)) {
 		throw new FailureError({
 			kind: "invalid_header",
 			message: "Idempotency-Key must be 1-255 visible ASCII characters",
 		});
 	}
-	c.set("bodyHash", await sha256Hex(decoded));
+	return sha256Hex(decoded).then((hash) => {
+		c.set("bodyHash", hash);
+	});
 }
 
-export interface ValidateOptions {
+export interface ValidateOptions<T> {
 	/** Media types accepted besides JSON and text/plain. */
 	extraTypes?: readonly string[];
+	/** Checks the common case without zod (src/ingest/fast.ts); undefined hands the body to zod. */
+	fast?: FastPath<T>;
 }
 
 /**
- * Reads the body (limits, decompression), parses JSON and validates it against `schema`;
- * handlers read the result with c.req.valid("json"). Every refusal is a documented 4xx.
+ * Reads the body (limits, decompression), parses JSON and validates it against `schema`, returning the schema's
+ * output. Every refusal is a documented 4xx (a thrown FailureError).
  */
-export function validate<S extends z.ZodMiniType>(
+export async function validBody<S extends z.ZodMiniType>(
+	c: Context<AppEnv>,
 	schema: S,
-	opts: ValidateOptions = {},
-): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
-	return async function validateMiddleware(c: Context<AppEnv>, next: Next) {
-		if (!contentTypeAccepted(c.req.header("content-type"), opts.extraTypes)) {
-			throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
-		}
-		const body = await readBody(c.req.raw);
-		if (!body.ok) throw new FailureError(body.failure);
-		c.get("event").bytes = body.bytes;
-		await noteBodyHash(c, body.decoded);
-		const json = parseJson(body.text);
-		if (!json.ok) throw new FailureError({ kind: "malformed_json" });
-		const result = schema.safeParse(json.value);
-		if (!result.success) {
-			const issues = result.error.issues.map((i) => documentIssue(i, json.value));
-			throw new FailureError({ kind: "invalid_payload", issues });
-		}
-		c.req.addValidatedData("json", result.data as object);
-		await next();
-	};
+	opts: ValidateOptions<z.output<S>> = {},
+): Promise<z.output<S>> {
+	if (!contentTypeAccepted(c.req.header("content-type"), opts.extraTypes)) {
+		throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
+	}
+	const body = await readBody(c.req.raw);
+	if (!body.ok) throw new FailureError(body.failure);
+	c.get("event").bytes = body.bytes;
+	const hashing = noteBodyHash(c, body.decoded);
+	if (hashing) await hashing;
+	const json = parseJson(body.text);
+	if (!json.ok) throw new FailureError({ kind: "malformed_json" });
+	c.set("wellFormed", parsesWellFormed(body.text));
+	const fast = opts.fast?.(json.value);
+	if (fast !== undefined) return fast;
+	const result = schema.safeParse(json.value);
+	if (!result.success) {
+		const issues = result.error.issues.map((i) => documentIssue(i, json.value));
+		throw new FailureError({ kind: "invalid_payload", issues });
+	}
+	return result.data;
 }

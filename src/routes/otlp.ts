@@ -1,8 +1,9 @@
 import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, EventTable } from "../context.ts";
 import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
-import { authenticatedIngestApp } from "../http/ingest-chain.ts";
+import { ingestGate } from "../http/ingest-chain.ts";
 import { noteBodyHash } from "../http/validation.ts";
 import { accept, provenance, type Write } from "../ingest/write.ts";
 import { decodeLogsJson, decodeTracesJson } from "../otlp/decode-json.ts";
@@ -93,7 +94,8 @@ function exportHandler(signal: Signal, now: () => number) {
 /** /v1/traces and /v1/logs (OTLP/HTTP): the middleware chain of /ingest/*, then protobuf or JSON. */
 export function otlpRoutes(deps: AppDeps) {
 	const now = deps.now ?? Date.now;
-	const app = authenticatedIngestApp(deps);
+	const app = new Hono<AppEnv>();
+	app.use(ingestGate(deps));
 	app.post("/traces", exportHandler("traces", now));
 	app.post("/logs", exportHandler("logs", now));
 	return app;

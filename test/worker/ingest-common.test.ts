@@ -21,7 +21,10 @@ const ROUTES = {
 
 const UNAUTHORIZED = { error: "Missing or invalid API key" };
 
-function expectCors(res: Response, origin = "*") {
+const BROWSER = "https://app.example.com";
+
+/** A browser's request (it carries Origin) gets the CORS headers on every response, errors included. */
+function expectCors(res: Response, origin = BROWSER) {
 	expect(res.headers.get("access-control-allow-origin")).toBe(origin);
 	expect(res.headers.get("access-control-expose-headers")).toContain("x-ratelimit-remaining");
 }
@@ -50,11 +53,16 @@ for (const [path, { table, body }] of Object.entries(ROUTES)) {
 	describe(`${path}: shared route behaviour`, () => {
 		it("accepts a valid request with CORS and rate-limit headers, and stores it", async () => {
 			const k = await createKey();
-			const res = await ingest(path, k.key, body);
+			const res = await ingest(path, k.key, body, { origin: BROWSER });
 			expect(res.status).toBe(200);
 			expectCors(res);
 			expectRateLimitHeaders(res);
-			expect(await storedRows(table, k.projectId)).toHaveLength(1);
+			// A server-side SDK or a drain sends no Origin: no CORS headers, the rest the same.
+			const server = await ingest(path, k.key, body);
+			expect(server.status).toBe(200);
+			expect(server.headers.get("access-control-allow-origin")).toBeNull();
+			expectRateLimitHeaders(server);
+			expect(await storedRows(table, k.projectId)).toHaveLength(2);
 		});
 
 		it("refuses a missing header, a wrong scheme, a malformed, an unknown, a revoked and an expired key with 401", async () => {
@@ -72,7 +80,7 @@ for (const [path, { table, body }] of Object.entries(ROUTES)) {
 				{ authorization: `Bearer ${expired.key}` },
 			];
 			for (const headers of attempts) {
-				const res = await ingest(path, undefined, body, headers);
+				const res = await ingest(path, undefined, body, { ...headers, origin: BROWSER });
 				expect(res.status, JSON.stringify(headers)).toBe(401);
 				expect(await res.json()).toEqual(UNAUTHORIZED);
 				expectCors(res);
@@ -144,7 +152,7 @@ for (const [path, { table, body }] of Object.entries(ROUTES)) {
 				remaining.push(res.headers.get("x-ratelimit-remaining") ?? "");
 			}
 			expect(remaining).toEqual(["2", "1", "0"]);
-			const limited = await ingest(path, k.key, body);
+			const limited = await ingest(path, k.key, body, { origin: BROWSER });
 			expect(limited.status).toBe(429);
 			expect(await limited.json()).toEqual({ error: "Rate limit exceeded" });
 			expectRateLimitHeaders(limited);

@@ -1,19 +1,21 @@
-import type { AppDeps } from "../../context.ts";
-import { authenticatedIngestApp } from "../../http/ingest-chain.ts";
+import { Hono } from "hono/tiny";
+import type { AppDeps, AppEnv } from "../../context.ts";
+import { ingestGate } from "../../http/ingest-chain.ts";
 import { drainRoute } from "./drain.ts";
-import { errorsRoute } from "./errors.ts";
-import { llmRoute } from "./llm.ts";
-import { logsRoute } from "./logs.ts";
-import { tracesRoute } from "./traces.ts";
+import { errorsHandler } from "./errors.ts";
+import { llmHandler } from "./llm.ts";
+import { logsHandler } from "./logs.ts";
+import { tracesHandler } from "./traces.ts";
 
-/** /ingest/*: the authenticated ingest chain, then the endpoint. */
+/** /ingest/*: the authenticated ingest gate, then the endpoint's handler (two steps per request). */
 export function ingestRoutes(deps: AppDeps) {
 	const now = deps.now ?? Date.now;
-	const app = authenticatedIngestApp(deps);
-	app.route("/logs", logsRoute(now));
-	app.route("/errors", errorsRoute(now));
-	app.route("/traces", tracesRoute(now));
-	app.route("/llm", llmRoute(now));
+	const app = new Hono<AppEnv>();
+	app.use(ingestGate(deps));
+	app.post("/logs", logsHandler(now));
+	app.post("/errors", errorsHandler(now));
+	app.post("/traces", tracesHandler(now));
+	app.post("/llm", llmHandler(now));
 	app.route("/drain", drainRoute(now));
 	return app;
 }

@@ -1,13 +1,15 @@
-import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
-import { validate } from "../../http/validation.ts";
+import { validBody } from "../../http/validation.ts";
+import { fastLlm } from "../../ingest/fast.ts";
 import { llmRow } from "../../ingest/rows.ts";
 import { LlmBody } from "../../ingest/schemas.ts";
 import { accept, provenance } from "../../ingest/write.ts";
 
-export function llmRoute(now: () => number) {
-	return new Hono<AppEnv>().post("/", validate(LlmBody), (c) => {
+export function llmHandler(now: () => number) {
+	return async function llm(c: Context<AppEnv>): Promise<Response> {
+		const row = llmRow(await validBody(c, LlmBody, { fast: fastLlm }), provenance(c, now()));
 		c.get("event").count = 1;
-		return accept(c, [{ table: "llm_usage", rows: [llmRow(c.req.valid("json"), provenance(c, now()))] }], { ok: true });
-	});
+		return accept(c, [{ table: "llm_usage", rows: [row] }], { ok: true });
+	};
 }

@@ -1,13 +1,15 @@
-import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
-import { validate } from "../../http/validation.ts";
+import { validBody } from "../../http/validation.ts";
+import { fastSpan } from "../../ingest/fast.ts";
 import { spanRow } from "../../ingest/rows.ts";
 import { SpanBody } from "../../ingest/schemas.ts";
 import { accept, provenance } from "../../ingest/write.ts";
 
-export function tracesRoute(now: () => number) {
-	return new Hono<AppEnv>().post("/", validate(SpanBody), (c) => {
+export function tracesHandler(now: () => number) {
+	return async function traces(c: Context<AppEnv>): Promise<Response> {
+		const row = spanRow(await validBody(c, SpanBody, { fast: fastSpan }), provenance(c, now()));
 		c.get("event").count = 1;
-		return accept(c, [{ table: "spans", rows: [spanRow(c.req.valid("json"), provenance(c, now()))] }], { ok: true });
-	});
+		return accept(c, [{ table: "spans", rows: [row] }], { ok: true });
+	};
 }
