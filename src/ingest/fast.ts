@@ -117,7 +117,7 @@ function canonicalTime(s: string): number {
 function timestamp(v: unknown): number {
 	if (typeof v !== "string") bail();
 	const fast = canonicalTime(v);
-	if (fast === fast) return fast;
+	if (!Number.isNaN(fast)) return fast;
 	if (!ISO_DATETIME.test(v)) bail();
 	const ms = Date.parse(v);
 	if (!(ms >= MIN_TIME && ms <= MAX_TIME)) bail();
