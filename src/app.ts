@@ -4,7 +4,6 @@ import { FailureError, failureResponse } from "./http/errors.ts";
 import { emit } from "./http/wide-event.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest/index.ts";
-import { openApiRoutes } from "./routes/openapi.ts";
 import { otlpRoutes } from "./routes/otlp.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -33,7 +32,7 @@ export function createApp(deps: AppDeps) {
 	app.route("/health", healthRoutes(deps));
 	app.route("/ingest", ingestRoutes(deps));
 	app.route("/v1", otlpRoutes(deps));
-	app.route("/openapi.json", openApiRoutes());
+	// GET /openapi.json is a static asset (wrangler.toml [assets]): the runtime serves it before the worker runs.
 
 	app.notFound((c) => failureResponse(c, { kind: "not_found" }));
 	app.onError((err, c) => {

@@ -1,4 +1,4 @@
-import { Ratelimit } from "@upstash/ratelimit";
+import { Ratelimit } from "@upstash/ratelimit/dist/index.mjs";
 import { Redis } from "@upstash/redis/cloudflare";
 import { authFailureKey, keyCacheKey, touchKey } from "../auth/cache-keys.ts";
 import type { Config } from "../config.ts";

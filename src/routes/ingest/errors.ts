@@ -10,7 +10,8 @@ import { accept, provenance } from "../../ingest/write.ts";
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {
 		const body = await validBody(c, ErrorBody, { fast: fastError });
-		const fingerprint = await fingerprintError({ errorMessage: body.error_message, stackTrace: body.stack_trace });
+		const known = fingerprintError({ errorMessage: body.error_message, stackTrace: body.stack_trace });
+		const fingerprint = typeof known === "string" ? known : await known;
 		c.get("event").count = 1;
 		return accept(c, [{ table: "errors", rows: [errorRow(body, fingerprint, provenance(c, now()))] }], {
 			ok: true,
