@@ -24,8 +24,54 @@ const MAX_LINE_CHARS = 2048;
 const MAX_FRAMES = 20;
 const MAX_MESSAGE_CHARS = 1024;
 
-export async function fingerprintError(input: { errorMessage: string; stackTrace: string }): Promise<string> {
-	return sha256Hex(fingerprintKey(input));
+// Isolate-lifetime memo: an error seen once is usually seen again (that is why it is grouped), and parsing its
+// stack and hashing it again would give the same answer. Bounded in entries and in characters held. Keyed by a
+// sketch of the strings (a few dozen characters, not all of them: hashing a whole new 4 KB stack costs as much as
+// a lookup should), then confirmed by comparing the strings themselves.
+interface Memo {
+	stackTrace: string;
+	errorMessage: string;
+	fingerprint: string;
+}
+const MEMO_MAX_ENTRIES = 1_000;
+const MEMO_MAX_CHARS = 4 * 1024 * 1024;
+const MEMO_MAX_KEY_CHARS = 64 * 1024;
+let memo = new Map<number, Memo>();
+let memoChars = 0;
+
+/** A cheap 32-bit sketch: the length and up to 48 characters spread over the string, the last 16 included. */
+function sketch(s: string, seed: number): number {
+	const n = s.length;
+	let h = Math.imul(seed ^ n, 0x9e3779b1);
+	const step = n > 32 ? Math.floor(n / 32) : 1;
+	for (let i = 0; i < n; i += step) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+	for (let i = n > 16 ? n - 16 : 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+	return h;
+}
+
+function remember(key: number, entry: Memo): void {
+	const chars = entry.stackTrace.length + entry.errorMessage.length;
+	if (chars > MEMO_MAX_KEY_CHARS) return;
+	if (memo.size >= MEMO_MAX_ENTRIES || memoChars + chars > MEMO_MAX_CHARS) {
+		memo = new Map();
+		memoChars = 0;
+	}
+	memo.set(key, entry);
+	memoChars += chars;
+}
+
+/** The fingerprint of an error: from the isolate's memo when this exact stack and message were seen, else computed. */
+export function fingerprintError(input: { errorMessage: string; stackTrace: string }): string | Promise<string> {
+	const { errorMessage, stackTrace } = input;
+	const key = sketch(stackTrace, 1) ^ sketch(errorMessage, 2);
+	const known = memo.get(key);
+	if (known !== undefined && known.stackTrace === stackTrace && known.errorMessage === errorMessage) {
+		return known.fingerprint;
+	}
+	return sha256Hex(fingerprintKey(input)).then((fingerprint) => {
+		remember(key, { stackTrace, errorMessage, fingerprint });
+		return fingerprint;
+	});
 }
 
 /** The exact string that fingerprintError hashes (exported for tests and debugging). */

@@ -74,6 +74,12 @@ export function logRows(body: LogsPayload, p: Provenance): LogRow[] {
 	return rows;
 }
 
+/** toISOString by the same arithmetic (breadcrumb times, kept as ISO text in the row's JSON). */
+export function isoTime(ms: number): string {
+	const t = clickhouseTime(ms);
+	return `${t.slice(0, 10)}T${t.slice(11)}Z`;
+}
+
 export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance) {
 	return {
 		project_id: p.projectId,
@@ -93,7 +99,7 @@ export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance)
 			(body.breadcrumbs ?? []).map((b) => ({
 				type: b.type,
 				message: b.message,
-				timestamp: new Date(b.timestamp).toISOString(),
+				timestamp: isoTime(b.timestamp),
 			})),
 		),
 	};

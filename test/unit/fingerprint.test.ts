@@ -382,10 +382,26 @@ describe("fingerprint output", () => {
 		expect(fingerprintKey(err(S.CHROME_NEXT_OLD))).toContain("\nak|chunks/framework.js"); // named frames present: kept
 	});
 
-	it("is deterministic", async () => {
+	it("is deterministic, and the isolate's memo answers a repeat without recomputing it", async () => {
 		const input = err(S.GO_NIL_CONTAINER, "runtime error");
 		const first = await fingerprintError(input);
-		for (let i = 0; i < 5; i++) expect(await fingerprintError({ ...input })).toBe(first);
+		expect(first).toBe(await sha256Hex(fingerprintKey(input)));
+		for (let i = 0; i < 5; i++) {
+			const again = fingerprintError({ ...input });
+			expect(typeof again).toBe("string"); // from the memo: no parsing, no digest
+			expect(again).toBe(first);
+		}
+	});
+
+	it("memo: the same stack with another message is its own entry", async () => {
+		const stack = "at main (/app/src/index.js:1:1)";
+		const a = await fingerprintError(err(stack, "TypeError: boom"));
+		const b = await fingerprintError(err(stack, "RangeError: boom"));
+		expect(a).toBe(await sha256Hex(fingerprintKey(err(stack, "TypeError: boom"))));
+		expect(b).toBe(await sha256Hex(fingerprintKey(err(stack, "RangeError: boom"))));
+		expect(fingerprintError(err(stack, "TypeError: boom"))).toBe(a);
+		expect(fingerprintError(err(stack, "RangeError: boom"))).toBe(b);
+		expect(a).not.toBe(b);
 	});
 
 	it("falls back to the type and the masked message for empty or garbage stacks", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clickhouseTime } from "../../src/ingest/rows.ts";
+import { clickhouseTime, isoTime } from "../../src/ingest/rows.ts";
 
 describe("clickhouseTime", () => {
 	it("formats any time ClickHouse can store exactly as the ISO form does", () => {
@@ -21,6 +21,7 @@ describe("clickhouseTime", () => {
 		fc.assert(
 			fc.property(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2299, 11, 31, 23, 59, 59, 999) }), (ms) => {
 				expect(clickhouseTime(ms)).toBe(reference(ms));
+				expect(isoTime(ms)).toBe(new Date(ms).toISOString());
 			}),
 			{ numRuns: 20_000, seed: 42 },
 		);
