@@ -8,6 +8,8 @@ export interface BenchCase {
 	body: string;
 	/** "bare": the bare Hono handler answers instead of the app. */
 	app: "app" | "bare";
+	/** When set, request i of the run sends vary(i) (same shape and size as `body`, never repeated). */
+	vary?: (i: number) => string;
 }
 
 let cases: BenchCase[] | undefined;
@@ -21,6 +23,14 @@ export function benchCases(): BenchCase[] {
 		{ name: "logs50", label: "50 logs", path: "/ingest/logs", body: logsBody(50), app: "app" },
 		{ name: "logs1000", label: "1000 logs", path: "/ingest/logs", body: logsBody(1000), app: "app" },
 		{ name: "error40", label: "error, 40-frame stack", path: "/ingest/errors", body: errorBody(40), app: "app" },
+		{
+			name: "error40new",
+			label: "error, 40-frame stack never seen before",
+			path: "/ingest/errors",
+			body: errorBody(40, 1),
+			app: "app",
+			vary: (i) => errorBody(40, i + 1),
+		},
 		{ name: "span", label: "span", path: "/ingest/traces", body: spanBody(), app: "app" },
 		{ name: "llm", label: "LLM record", path: "/ingest/llm", body: llmBody(), app: "app" },
 		{ name: "drain5mb", label: "5 MB drain batch", path: "/ingest/drain", body: drainBody(), app: "app" },

@@ -134,9 +134,10 @@ export function createRunner(): Runner {
 		bare: (req, env, ctx) => bare.fetch(req, env, ctx),
 	};
 	let sink = 0;
+	let variant = 0;
 	return {
 		async app(c, k, clock) {
-			const requests = Array.from({ length: k }, () => benchRequest(c));
+			const requests = Array.from({ length: k }, () => benchRequest(c, c.vary ? c.vary(variant++) : c.body));
 			const { pending, ctx } = benchContext();
 			const fetcher = fetchers[c.app];
 			clock.begin();

@@ -79,8 +79,9 @@ function v8Stack(r: () => number, frames: number): string {
 }
 
 /** POST /ingest/errors body with a 40-frame stack (fingerprinted by the route), context and breadcrumbs. */
-export function errorBody(frames = 40): string {
-	const r = rng(40);
+export function errorBody(frames = 40, variant = 0): string {
+	// Variant 0 is the benchmark's usual error; others differ in their frames (a stack never seen before).
+	const r = rng(40 + variant * 7919);
 	return JSON.stringify({
 		service: "web",
 		environment: "production",
