@@ -105,10 +105,19 @@ export async function readBody(
 		}
 	}
 	if (opts.binary) return { ok: true, text: "", raw, decoded: bytes, bytes: raw.byteLength };
+	const text = decodeUtf8(bytes);
+	if (text === null) return { ok: false, failure: NOT_UTF8 };
+	return { ok: true, text, raw, decoded: bytes, bytes: raw.byteLength };
+}
+
+export const NOT_UTF8: Failure = { kind: "undecodable_body", reason: "Body is not valid UTF-8" };
+
+/** The bytes as text; null when they are not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
 	try {
-		return { ok: true, text: utf8.decode(bytes), raw, decoded: bytes, bytes: raw.byteLength };
+		return utf8.decode(bytes);
 	} catch {
-		return { ok: false, failure: { kind: "undecodable_body", reason: "Body is not valid UTF-8" } };
+		return null;
 	}
 }
 
@@ -120,6 +129,19 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
  */
 export function parsesWellFormed(text: string): boolean {
 	return !text.includes("\\u") || !SURROGATE_ESCAPE.test(text);
+}
+
+/** parsesWellFormed for a body still in bytes (an escape is ASCII, so the same search works on UTF-8). */
+export function bytesParseWellFormed(bytes: Uint8Array): boolean {
+	for (let i = bytes.indexOf(92); i !== -1; i = bytes.indexOf(92, i + 1)) {
+		if (bytes[i + 1] !== 117) continue; // "\u"
+		const d = bytes[i + 2];
+		const x = bytes[i + 3] as number;
+		// "d" or "D", then 8-9, a-f or A-F
+		if ((d === 100 || d === 68) && (x === 56 || x === 57 || (x >= 97 && x <= 102) || (x >= 65 && x <= 70)))
+			return false;
+	}
+	return true;
 }
 
 /** JSON.parse that reports failure as a value. */

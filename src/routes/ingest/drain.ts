@@ -1,10 +1,20 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
-import { contentTypeAccepted, mediaType, parsesWellFormed, readBody } from "../../http/body.ts";
+import {
+	bytesParseWellFormed,
+	contentTypeAccepted,
+	decodeUtf8,
+	MAX_BODY_BYTES,
+	mediaType,
+	NOT_UTF8,
+	parsesWellFormed,
+	readBody,
+} from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
 import { noteBodyHash } from "../../http/validation.ts";
-import { clickhouseTime } from "../../ingest/rows.ts";
+import { forEachDrainEntry } from "../../ingest/drain-parse.ts";
+import { clickhouseTime, type LogRow } from "../../ingest/rows.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
 import { drainEntryToRow, parseDrainBody } from "../../ingest/vercel.ts";
 import { accept, provenance } from "../../ingest/write.ts";
@@ -28,7 +38,8 @@ export function drainRoute(now: () => number) {
 		if (!contentTypeAccepted(c.req.header("content-type"), NDJSON_TYPES)) {
 			throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
 		}
-		const body = await readBody(c.req.raw);
+		// As bytes: the entries are read one at a time from them (src/ingest/drain-parse.ts), not as one big text.
+		const body = await readBody(c.req.raw, MAX_BODY_BYTES, { binary: true });
 		if (!body.ok) throw new FailureError(body.failure);
 		const event = c.get("event");
 		event.bytes = body.bytes;
@@ -44,21 +55,33 @@ export function drainRoute(now: () => number) {
 		}
 
 		await noteBodyHash(c, body.decoded);
-		const entries = parseDrainBody(body.text, NDJSON_TYPES.includes(mediaType(c.req.header("content-type"))));
-		if (entries === null) throw new FailureError({ kind: "malformed_json" });
-		c.set("wellFormed", parsesWellFormed(body.text));
-		if (entries.length === 0) return verification(c);
-
+		const ndjson = NDJSON_TYPES.includes(mediaType(c.req.header("content-type")));
 		const p = provenance(c, now());
 		const receivedAt = clickhouseTime(p.receivedAt);
-		const rows = [];
-		const reasons: Record<string, number> = {};
-		for (const entry of entries) {
+		let rows: LogRow[] = [];
+		let reasons: Record<string, number> = {};
+		const add = (entry: unknown) => {
 			const result = drainEntryToRow(entry, p, receivedAt);
 			if (result.ok) rows.push(result.row);
 			else reasons[result.reason] = (reasons[result.reason] ?? 0) + 1;
+		};
+		let count = forEachDrainEntry(body.decoded, ndjson, add);
+		if (count !== null) c.set("wellFormed", bytesParseWellFormed(body.decoded));
+		else {
+			// Not a regular array or NDJSON: the whole text, read as before.
+			rows = [];
+			reasons = {};
+			const text = decodeUtf8(body.decoded);
+			if (text === null) throw new FailureError(NOT_UTF8);
+			const entries = parseDrainBody(text, ndjson);
+			if (entries === null) throw new FailureError({ kind: "malformed_json" });
+			for (const entry of entries) add(entry);
+			count = entries.length;
+			c.set("wellFormed", parsesWellFormed(text));
 		}
-		const rejected = entries.length - rows.length;
+		if (count === 0) return verification(c);
+
+		const rejected = count - rows.length;
 		event.count = rows.length;
 		if (rejected > 0) Object.assign(event, { rejected, rejected_reasons: reasons });
 		if (rows.length === 0) {
