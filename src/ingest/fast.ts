@@ -84,7 +84,7 @@ function digits(s: string, from: number, to: number): number {
 
 /**
  * "YYYY-MM-DDThh:mm:ss.fffZ" (what toISOString and every SDK send) read by arithmetic; NaN for any other form.
- * Only for years 1900-2299, where the result needs no range check and Date.UTC takes the year as given.
+ * Only for years 1900-2299, where the result needs no range check.
  */
 function canonicalTime(s: string): number {
 	if (
@@ -110,7 +110,17 @@ function canonicalTime(s: string): number {
 	const days = month === 2 && leap ? 29 : (DAYS[month - 1] as number);
 	if (day > days || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0)
 		return Number.NaN;
-	return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+	return daysSinceEpoch(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli;
+}
+
+/** Days from 1970-01-01 to a Gregorian date (Howard Hinnant's days_from_civil), by integer arithmetic. */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+	const y = month <= 2 ? year - 1 : year;
+	const era = Math.floor(y / 400);
+	const yoe = y - era * 400;
+	const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+	const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+	return era * 146_097 + doe - 719_468;
 }
 
 /** isoTimestamp: the canonical form by arithmetic, any other form by zod's own pattern and Date.parse. */
