@@ -5,7 +5,7 @@ import { forEachDrainEntry } from "../../src/ingest/drain-parse.ts";
 import { parseDrainBody } from "../../src/ingest/vercel.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The whole-text path, as the route runs it: null when the bytes are not UTF-8 or not a drain body. */
 function wholeText(bytes: Uint8Array, ndjson: boolean): unknown[] | null {

@@ -1,0 +1,814 @@
+import { env } from "cloudflare:test";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type * as z from "zod/mini";
+import { type FastPath, fastError, fastLlm, fastLogs, fastSpan } from "../../src/ingest/fast.ts";
+import { LIMITS } from "../../src/ingest/limits.ts";
+import {
+	Breadcrumb,
+	ErrorBody,
+	LlmBody,
+	LOG_LEVELS,
+	LogEntry,
+	LogsBody,
+	MAX_COST,
+	MAX_TIME,
+	MIN_TIME,
+	SEVERITIES,
+	SPAN_STATUSES,
+	SpanBody,
+} from "../../src/ingest/schemas.ts";
+
+// The fast path of validation (src/ingest/fast.ts) against zod, which stays the one definition of the contract.
+// Soundness: whenever the fast path returns a body, zod accepts the same input and outputs an equal one.
+// Coverage: for the bodies SDKs send (canonical timestamps, plain metadata) the fast path does return one.
+// Seeded and reproducible like the route fuzzer: FUZZ_SEED picks the seed, FUZZ_RUNS scales the runs.
+
+const SEED = Number(env.FUZZ_SEED);
+const RUNS = Math.max(100, Math.round(Number(env.FUZZ_RUNS) / 5));
+
+// ---------------------------------------------------------------------------------------------------------------
+// The contract's fields, restated to generate inputs. zod remains the oracle: a slip here only weakens the
+// generated cases, and a test below pins these field lists to the schemas' own.
+
+type Field =
+	| { kind: "string"; max: number }
+	| { kind: "enum"; values: readonly string[] }
+	| { kind: "timestamp" | "count" | "cost" | "object" }
+	| { kind: "list"; of: Shape; min: number; max: number; item: Record<string, unknown> };
+
+/** A body's fields; those not `required` are optional or have a default. */
+interface Shape {
+	fields: Record<string, Field>;
+	required: readonly string[];
+}
+
+const text = (max: number): Field => ({ kind: "string", max });
+const TIMESTAMP: Field = { kind: "timestamp" };
+const COUNT: Field = { kind: "count" };
+const OBJECT: Field = { kind: "object" };
+const SERVICE = { service: text(LIMITS.name), environment: text(LIMITS.name) };
+
+const LOG_ENTRY: Shape = {
+	fields: {
+		level: { kind: "enum", values: LOG_LEVELS },
+		message: text(LIMITS.logMessage),
+		timestamp: TIMESTAMP,
+		metadata: OBJECT,
+		trace_id: text(LIMITS.id),
+		span_id: text(LIMITS.id),
+		request_id: text(LIMITS.id),
+		context: text(LIMITS.name),
+		release: text(LIMITS.release),
+		vercel_id: text(LIMITS.id),
+	},
+	required: ["level", "message"],
+};
+
+const BREADCRUMB: Shape = {
+	fields: { type: text(LIMITS.name), message: text(LIMITS.breadcrumbMessage), timestamp: TIMESTAMP },
+	required: ["type", "message", "timestamp"],
+};
+
+const LOGS: Shape = {
+	fields: {
+		...SERVICE,
+		release: text(LIMITS.release),
+		logs: {
+			kind: "list",
+			of: LOG_ENTRY,
+			min: 1,
+			max: LIMITS.logsPerRequest,
+			item: { level: "info", message: "m" },
+		},
+	},
+	required: ["logs"],
+};
+
+const ERROR: Shape = {
+	fields: {
+		...SERVICE,
+		error_message: text(LIMITS.errorMessage),
+		stack_trace: text(LIMITS.stackTrace),
+		severity: { kind: "enum", values: SEVERITIES },
+		context: OBJECT,
+		trace_id: text(LIMITS.id),
+		user_id: text(LIMITS.id),
+		release: text(LIMITS.release),
+		breadcrumbs: {
+			kind: "list",
+			of: BREADCRUMB,
+			min: 0,
+			max: LIMITS.breadcrumbs,
+			item: { type: "t", message: "m", timestamp: "2026-01-01T00:00:00.000Z" },
+		},
+	},
+	required: ["error_message", "stack_trace"],
+};
+
+const SPAN: Shape = {
+	fields: {
+		...SERVICE,
+		trace_id: text(LIMITS.id),
+		span_id: text(LIMITS.id),
+		parent_span_id: text(LIMITS.id),
+		operation: text(LIMITS.name),
+		start_time: TIMESTAMP,
+		duration_ms: COUNT,
+		status: { kind: "enum", values: SPAN_STATUSES },
+		metadata: OBJECT,
+		release: text(LIMITS.release),
+	},
+	required: ["trace_id", "span_id", "operation", "start_time", "duration_ms"],
+};
+
+const LLM: Shape = {
+	fields: {
+		...SERVICE,
+		model: text(LIMITS.name),
+		provider: text(LIMITS.name),
+		operation: text(LIMITS.name),
+		input_tokens: COUNT,
+		output_tokens: COUNT,
+		cost_usd: { kind: "cost" },
+		latency_ms: COUNT,
+		metadata: OBJECT,
+		release: text(LIMITS.release),
+	},
+	required: ["model", "provider", "operation", "input_tokens", "output_tokens", "latency_ms"],
+};
+
+interface Route {
+	name: string;
+	fast: FastPath<unknown>;
+	schema: z.ZodMiniType<unknown>;
+	shape: Shape;
+}
+
+const ROUTES: Route[] = [
+	{ name: "logs", fast: fastLogs, schema: LogsBody, shape: LOGS },
+	{ name: "errors", fast: fastError, schema: ErrorBody, shape: ERROR },
+	{ name: "spans", fast: fastSpan, schema: SpanBody, shape: SPAN },
+	{ name: "llm", fast: fastLlm, schema: LlmBody, shape: LLM },
+];
+
+/** Soundness on one input: a fast answer is zod's answer. Returns both for further assertions. */
+function agree(route: Pick<Route, "fast" | "schema">, body: unknown) {
+	const quick = route.fast(body);
+	const parsed = route.schema.safeParse(body);
+	if (quick !== undefined) {
+		expect(parsed.success, `zod refuses what the fast path accepted: ${parsed.error?.message}`).toBe(true);
+		expect(quick).toEqual(parsed.data);
+	}
+	return { quick, parsed };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Values
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const daysIn = (y: number, m: number) => (m === 2 ? (isLeap(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Strings of the given UTF-16 length: zod's maxLength counts code units, so astral characters count twice. */
+const xs = (n: number) => "x".repeat(n);
+const astral = (n: number) => "😀".repeat(Math.floor(n / 2)) + xs(n % 2);
+
+/**
+ * An object nested `levels` deep as LIMITS.objectDepth counts (the innermost value is a level too); with
+ * `arrays`, every other level is an array.
+ */
+function nested(levels: number, arrays = false): Record<string, unknown> {
+	let value: unknown = 1;
+	for (let level = levels - 1; level >= 1; level--) value = arrays && level % 2 === 0 ? [value] : { a: value };
+	return value as Record<string, unknown>;
+}
+
+/** An object whose JSON text is exactly `chars` long. */
+const sized = (chars: number) => ({ a: xs(chars - '{"a":""}'.length) });
+
+const YEARS = fc.oneof(
+	fc.integer({ min: 1900, max: 2299 }),
+	fc.constantFrom(1900, 1901, 1904, 2000, 2096, 2100, 2200, 2204, 2298, 2299),
+);
+
+/** What toISOString sends: YYYY-MM-DDThh:mm:ss.sssZ, inside 1900-2299. */
+const canonicalTimestamp = fc.oneof(
+	{ weight: 4, arbitrary: fc.integer({ min: MIN_TIME, max: MAX_TIME }).map(iso) },
+	{
+		weight: 1,
+		arbitrary: fc
+			.tuple(YEARS, fc.nat(86_400_000 - 1))
+			.filter(([y]) => isLeap(y))
+			.map(([y, ms]) => iso(Date.UTC(y, 1, 29) + ms)),
+	},
+	{
+		weight: 1,
+		arbitrary: fc
+			.constantFrom(MIN_TIME, MAX_TIME, Date.UTC(2000, 1, 29), Date.UTC(1999, 11, 31, 23, 59, 59, 999))
+			.map(iso),
+	},
+);
+
+const zone = fc.oneof(
+	fc.constant("Z"),
+	fc
+		.tuple(fc.constantFrom("+", "-"), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+		.map(([sign, h, m]) => `${sign}${pad(h)}:${pad(m)}`),
+);
+const fraction = fc
+	.tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 999_999_999 }))
+	.map(([n, v]) => (n === 0 ? "" : `.${pad(v, 9).slice(0, n)}`));
+
+/** Every form zod's pattern takes (offsets, 0-9 fraction digits), on real calendar days; some fall outside 1900-2299 once the offset applies. */
+const otherTimestamp = fc
+	.record({
+		year: YEARS,
+		month: fc.integer({ min: 1, max: 12 }),
+		day: fc.integer({ min: 1, max: 31 }),
+		hour: fc.integer({ min: 0, max: 23 }),
+		minute: fc.integer({ min: 0, max: 59 }),
+		second: fc.integer({ min: 0, max: 59 }),
+		fraction,
+		zone,
+	})
+	.map(
+		(t) =>
+			`${pad(t.year, 4)}-${pad(t.month)}-${pad(Math.min(t.day, daysIn(t.year, t.month)))}T${pad(t.hour)}:` +
+			`${pad(t.minute)}:${pad(t.second)}${t.fraction}${t.zone}`,
+	);
+
+const anyTimestamp = fc.oneof(canonicalTimestamp, otherTimestamp);
+
+const INVALID_TIMESTAMPS = [
+	"1900-02-29T00:00:00.000Z",
+	"2100-02-29T00:00:00.000Z",
+	"2200-02-29T12:00:00.000Z",
+	"2023-02-29T12:00:00.000Z",
+	"2024-02-30T00:00:00.000Z",
+	"2024-04-31T00:00:00.000Z",
+	"2024-13-01T00:00:00.000Z",
+	"2024-00-10T00:00:00.000Z",
+	"2024-01-00T00:00:00.000Z",
+	"2024-01-32T00:00:00.000Z",
+	"2024-01-01T24:00:00.000Z",
+	"2024-01-01T23:60:00.000Z",
+	"2024-01-01T23:59:60.000Z",
+	"2024-01-01T00:00:00.000",
+	"2024-01-01T00:00:00",
+	"2024-01-01T00:00:00.000z",
+	"2024-01-01t00:00:00.000Z",
+	"2024-01-01 00:00:00.000Z",
+	"2024-01-01T00:00Z",
+	"2024-01-01T00:00:00.Z",
+	"2024-01-01T00:00:00,000Z",
+	"2024-01-01T00:00:00:000Z",
+	"2024-01-01T00-00-00.000Z",
+	"2024-01-01T00:00:00.0a0Z",
+	"2024-01-01T0a:00:00.000Z",
+	"2024-01-01T00:00:00.000+",
+	"2024-01-01T00:00:00.000+0530",
+	"2024-01-01T00:00:00.000+05",
+	"2024-01-01T00:00:00.000+24:00",
+	"2024-01-01T00:00:00.000+05:60",
+	"2024-01-01",
+	"2024/01/01T00:00:00.000Z",
+	" 2024-01-01T00:00:00.000Z",
+	"2024-01-01T00:00:00.000Z\n",
+	"２０２４-01-01T00:00:00.000Z",
+	"+002024-01-01T00:00:00.000Z",
+	"-002024-01-01T00:00:00.000Z",
+	"1899-12-31T23:59:59.999Z",
+	"2300-01-01T00:00:00.000Z",
+	"0050-01-01T00:00:00.000Z",
+	"0000-01-01T00:00:00.000Z",
+	"9999-12-31T23:59:59.999Z",
+	"1900-01-01T00:00:00.000+00:01",
+	"1900-01-01T05:29:59.999+05:30",
+	"2299-12-31T23:59:59.999-00:01",
+	"Mon, 01 Jan 2024 00:00:00 GMT",
+	"",
+];
+
+/** Near misses of the canonical form: each field anywhere in 0..99 (0..9999 for years), in the canonical layout. */
+const outOfRangeTimestamp = fc
+	.tuple(
+		fc.integer({ min: 0, max: 9999 }),
+		fc.integer({ min: 0, max: 19 }),
+		fc.integer({ min: 0, max: 39 }),
+		fc.integer({ min: 0, max: 29 }),
+		fc.integer({ min: 0, max: 69 }),
+		fc.integer({ min: 0, max: 69 }),
+		fc.integer({ min: 0, max: 999 }),
+	)
+	.map(([y, mo, d, h, mi, s, ms]) => `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${pad(ms, 3)}Z`);
+
+/** A canonical timestamp with one character replaced, deleted or added. */
+const garbledTimestamp = fc
+	.tuple(canonicalTimestamp, fc.nat(24), fc.constantFrom(..."0123456789-:.TZtz /+\u0660"), fc.nat(2))
+	.map(([s, i, c, edit]) => s.slice(0, i) + (edit === 2 ? "" : c) + s.slice(edit === 1 ? i : i + 1));
+
+const invalidTimestamp = fc.oneof(
+	fc.constantFrom(...INVALID_TIMESTAMPS),
+	outOfRangeTimestamp,
+	garbledTimestamp,
+	fc.constantFrom(Date.UTC(2026, 0, 1), 0, "1704067200000"),
+);
+
+const boundedText = (max: number) =>
+	fc.oneof(
+		{ weight: 8, arbitrary: fc.string({ maxLength: 12, unit: "binary" }) },
+		{ weight: 1, arbitrary: fc.constantFrom(0, max - 1, max).map(xs) },
+		{ weight: 1, arbitrary: fc.constantFrom(max - 1, max).map(astral) },
+	);
+
+const count = fc.oneof(
+	fc.nat(),
+	fc.double({ min: 0, max: 1e7, noNaN: true }),
+	fc.double({ min: 0, max: Number.MAX_SAFE_INTEGER, noNaN: true }),
+	fc.constantFrom(
+		0,
+		-0,
+		0.5,
+		1.5,
+		2.5,
+		1e-300,
+		Number.MIN_VALUE,
+		Number.MAX_SAFE_INTEGER,
+		Number.MAX_SAFE_INTEGER - 0.5,
+	),
+);
+
+const cost = fc.oneof(
+	fc.double({ min: 0, max: 100, noNaN: true }),
+	fc.double({ min: 0, max: MAX_COST, noNaN: true }),
+	fc.constantFrom(0, -0, MAX_COST, Number.MIN_VALUE),
+);
+
+/** Plain objects as JSON.parse makes them. An own "__proto__" key is the one shape left out: see the mutations. */
+const metadata = fc.oneof(
+	{
+		weight: 10,
+		arbitrary: fc
+			.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6, noNullPrototype: true })
+			.filter((o) => !Object.hasOwn(o, "__proto__")),
+	},
+	{
+		weight: 1,
+		arbitrary: fc.constantFrom(
+			{},
+			nested(LIMITS.objectDepth),
+			nested(LIMITS.objectDepth, true),
+			sized(LIMITS.objectBytes),
+			JSON.parse('{"a":{"__proto__":{"b":1}}}'),
+		),
+	},
+);
+
+type Body = Record<string, unknown>;
+
+function validValue(field: Field, timestamp: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
+	switch (field.kind) {
+		case "string":
+			return boundedText(field.max);
+		case "enum":
+			return fc.constantFrom(...field.values);
+		case "timestamp":
+			return timestamp;
+		case "count":
+			return count;
+		case "cost":
+			return cost;
+		case "object":
+			return metadata;
+		case "list":
+			return fc.array(validBody(field.of, timestamp), { minLength: field.min, maxLength: 4 });
+	}
+}
+
+/** Valid bodies of a shape: each optional or defaulted field present or absent, unknown fields sometimes. */
+function validBody(shape: Shape, timestamp: fc.Arbitrary<string>): fc.Arbitrary<Body> {
+	const model: Record<string, fc.Arbitrary<unknown>> = {};
+	for (const [key, field] of Object.entries(shape.fields)) model[key] = validValue(field, timestamp);
+	return fc
+		.tuple(fc.record(model, { requiredKeys: [...shape.required] }), fc.option(fc.jsonValue({ maxDepth: 1 })))
+		.map(([body, extra]) => (extra === null ? body : { ...body, unknown_field: extra }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutations
+
+const REMOVE = Symbol("remove");
+
+const wrongType = fc.oneof(
+	fc.constantFrom(null, true, false, 0, 1, -1, "", "x", [], {}, ["x"], { a: 1 }),
+	fc.jsonValue({ maxDepth: 2 }),
+);
+
+const PROTO_KEY = '{"__proto__":{"a":1}}';
+
+function invalidValue(field: Field): fc.Arbitrary<unknown> {
+	switch (field.kind) {
+		case "string":
+			return fc.constantFrom(xs(field.max + 1), astral(field.max + 1), astral(field.max + 2), xs(field.max), 42);
+		case "enum":
+			return fc.constantFrom(
+				...field.values.flatMap((v) => [v.toUpperCase(), v[0]?.toUpperCase() + v.slice(1), ` ${v}`, `${v}\u0000`]),
+				"fatal",
+				"warning",
+				"",
+			);
+		case "timestamp":
+			return invalidTimestamp;
+		case "count":
+			return fc.oneof(
+				fc.constantFrom(
+					-1,
+					-0.4,
+					-0.5,
+					-Number.MIN_VALUE,
+					JSON.parse("1e309"),
+					-Infinity,
+					Number.NaN,
+					Number.MAX_SAFE_INTEGER + 1,
+					Number.MAX_SAFE_INTEGER + 2,
+					1e16,
+					1e21,
+					Number.MAX_VALUE,
+					Number.MAX_SAFE_INTEGER + 0.5,
+					"1",
+					"NaN",
+					"Infinity",
+				),
+				fc.double(),
+			);
+		case "cost":
+			return fc.oneof(
+				fc.constantFrom(
+					MAX_COST * (1 + Number.EPSILON),
+					MAX_COST + 1,
+					-1e-9,
+					-Number.MIN_VALUE,
+					JSON.parse("1e309"),
+					Number.NaN,
+					"0",
+				),
+				fc.double(),
+			);
+		case "object":
+			return fc.constantFrom(
+				JSON.parse(PROTO_KEY),
+				JSON.parse('{"__proto__":null,"b":2}'),
+				nested(LIMITS.objectDepth + 1),
+				nested(LIMITS.objectDepth + 1, true),
+				nested(1000),
+				sized(LIMITS.objectBytes + 1),
+				{ a: astral(LIMITS.objectBytes) },
+				{ a: "\u0000".repeat(LIMITS.objectBytes / 6) },
+				[],
+				[{ a: 1 }],
+				"{}",
+				Object.create(null),
+			);
+		case "list":
+			return fc.constantFrom(
+				[],
+				Array(field.max).fill(field.item),
+				Array(field.max + 1).fill(field.item),
+				[null],
+				[[]],
+				[field.item, "x"],
+				{ 0: field.item, length: 1 },
+				JSON.stringify([field.item]),
+			);
+	}
+}
+
+type Path = readonly (string | number)[];
+
+/** Every field of the body, present or not, down into the first list items. */
+function fieldsOf(body: Body, shape: Shape, at: Path = []): { path: Path; field: Field }[] {
+	const out: { path: Path; field: Field }[] = [];
+	for (const [key, field] of Object.entries(shape.fields)) {
+		out.push({ path: [...at, key], field });
+		const items = body[key];
+		if (field.kind === "list" && Array.isArray(items)) {
+			items.slice(0, 3).forEach((item: Body, i) => {
+				out.push(...fieldsOf(item, field.of, [...at, key, i]));
+			});
+		}
+	}
+	return out;
+}
+
+/** A copy of `value` with the field at `path` set or removed; copies share everything off the path. */
+function edited(value: unknown, path: Path, next: unknown): unknown {
+	const [step, ...rest] = path;
+	if (step === undefined || value === null || typeof value !== "object") return value;
+	const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<string | number, unknown>;
+	const inner = rest.length === 0 ? next : edited(copy[step], rest, next);
+	if (inner === REMOVE) delete copy[step];
+	else copy[step] = inner;
+	return copy;
+}
+
+/** Valid bodies with one to three fields removed, retyped, or pushed just past the contract. */
+function mutatedBody(shape: Shape): fc.Arbitrary<unknown> {
+	return validBody(shape, anyTimestamp).chain((body) => {
+		const change = fc
+			.constantFrom(...fieldsOf(body, shape))
+			.chain(({ path, field }) =>
+				fc.oneof(fc.constant(REMOVE), wrongType, invalidValue(field)).map((value) => ({ path, value })),
+			);
+		return fc.oneof(
+			{
+				weight: 30,
+				arbitrary: fc
+					.array(change, { minLength: 1, maxLength: 3 })
+					.map((changes) => changes.reduce<unknown>((b, c) => edited(b, c.path, c.value), body)),
+			},
+			{ weight: 1, arbitrary: fc.constantFrom<unknown>(null, [], "{}", 0, [body]) },
+		);
+	});
+}
+
+/** The schema's keys holding arbitrary JSON (a plain fc.jsonValue seldom hits a field name). */
+function looseBody(shape: Shape): fc.Arbitrary<Body> {
+	const model: Record<string, fc.Arbitrary<unknown>> = {};
+	for (const [key, field] of Object.entries(shape.fields)) {
+		model[key] =
+			field.kind === "list"
+				? fc.array(looseBody(field.of), { maxLength: 3 })
+				: fc.oneof(validValue(field, anyTimestamp), fc.jsonValue({ maxDepth: 2 }));
+	}
+	return fc.record(model, { requiredKeys: [] });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const LLM_MINIMAL = { model: "m", provider: "p", operation: "o", input_tokens: 1, output_tokens: 1, latency_ms: 1 };
+
+describe("fast path examples", () => {
+	it("accepts a canonical logs body with exactly the schema's output", () => {
+		const body = {
+			release: "1.2.3",
+			logs: [
+				{
+					level: "info",
+					message: "user signed in",
+					timestamp: "2026-02-23T10:15:30.123Z",
+					metadata: { user: "u1", n: 1 },
+					trace_id: "t1",
+				},
+				{ level: "error", message: "boom", unknown: true },
+			],
+			sdk: "stripped",
+		};
+		const expected = {
+			service: "unknown",
+			environment: "production",
+			release: "1.2.3",
+			logs: [
+				{
+					level: "info",
+					message: "user signed in",
+					timestamp: Date.UTC(2026, 1, 23, 10, 15, 30, 123),
+					metadata: '{"user":"u1","n":1}',
+					trace_id: "t1",
+				},
+				{ level: "error", message: "boom" },
+			],
+		};
+		expect(fastLogs(body)).toEqual(expected);
+		expect(LogsBody.parse(body)).toEqual(expected);
+	});
+
+	it("applies the defaults and the rounding of errors, spans and LLM calls as zod does", () => {
+		const error = {
+			error_message: "TypeError: x",
+			stack_trace: "at f (a.ts:1:2)",
+			breadcrumbs: [{ type: "http", message: "GET /", timestamp: "2026-02-23T10:15:29.000Z" }],
+		};
+		const span = {
+			service: "api",
+			trace_id: "t",
+			span_id: "s",
+			operation: "db.query",
+			start_time: "2026-02-23T10:15:30.123Z",
+			duration_ms: 12.5,
+		};
+		const llm = {
+			model: "gpt-4o",
+			provider: "openai",
+			operation: "chat",
+			input_tokens: 100,
+			output_tokens: 20,
+			latency_ms: 340.4,
+			metadata: {},
+		};
+		const cases = [
+			{
+				route: { fast: fastError, schema: ErrorBody },
+				body: error,
+				expected: {
+					service: "unknown",
+					environment: "production",
+					error_message: "TypeError: x",
+					stack_trace: "at f (a.ts:1:2)",
+					severity: "medium",
+					breadcrumbs: [{ type: "http", message: "GET /", timestamp: Date.UTC(2026, 1, 23, 10, 15, 29) }],
+				},
+			},
+			{
+				route: { fast: fastSpan, schema: SpanBody },
+				body: span,
+				expected: {
+					service: "api",
+					environment: "production",
+					trace_id: "t",
+					span_id: "s",
+					parent_span_id: "",
+					operation: "db.query",
+					start_time: Date.UTC(2026, 1, 23, 10, 15, 30, 123),
+					duration_ms: 13,
+					status: "ok",
+				},
+			},
+			{
+				route: { fast: fastLlm, schema: LlmBody },
+				body: llm,
+				expected: {
+					service: "unknown",
+					environment: "production",
+					model: "gpt-4o",
+					provider: "openai",
+					operation: "chat",
+					input_tokens: 100,
+					output_tokens: 20,
+					cost_usd: 0,
+					latency_ms: 340,
+					metadata: "{}",
+				},
+			},
+		];
+		for (const { route, body, expected } of cases) {
+			expect(route.fast(body)).toEqual(expected);
+			expect(route.schema.parse(body)).toEqual(expected);
+		}
+	});
+
+	const span = (start_time: unknown, rest: Body = {}) => ({
+		trace_id: "t",
+		span_id: "s",
+		operation: "o",
+		start_time,
+		duration_ms: 1,
+		...rest,
+	});
+	const spans = { fast: fastSpan, schema: SpanBody };
+
+	it.each([
+		["2100-02-29T00:00:00.000Z"],
+		["1900-02-29T00:00:00.000Z"],
+		["2023-02-29T12:00:00.000Z"],
+		["2024-13-01T00:00:00.000Z"],
+		["2024-01-01T24:00:00.000Z"],
+		["2024-01-01T23:59:60.000Z"],
+		["2024-01-01T00:00:00.000"],
+		["2024-01-01T00:00:00.000z"],
+		["1899-12-31T23:59:59.999Z"],
+		["2300-01-01T00:00:00.000Z"],
+		["0050-01-01T00:00:00.000Z"],
+		["1900-01-01T05:29:59.999+05:30"],
+	])("refuses the timestamp %s on both paths", (timestamp) => {
+		expect(fastSpan(span(timestamp))).toBeUndefined();
+		expect(SpanBody.safeParse(span(timestamp)).success).toBe(false);
+	});
+
+	it.each([
+		["2000-02-29T00:00:00.000Z", Date.UTC(2000, 1, 29)],
+		["2096-02-29T23:59:59.999Z", Date.UTC(2096, 1, 29, 23, 59, 59, 999)],
+		["1900-01-01T00:00:00.000Z", MIN_TIME],
+		["2299-12-31T23:59:59.999Z", MAX_TIME],
+	])("accepts the canonical timestamp %s on the fast path", (timestamp, ms) => {
+		expect(fastSpan(span(timestamp))?.start_time).toBe(ms);
+		expect(SpanBody.parse(span(timestamp)).start_time).toBe(ms);
+	});
+
+	it.each([
+		["2026-02-23T15:45:30+05:30", Date.UTC(2026, 1, 23, 10, 15, 30)],
+		["2026-02-23T10:15:30Z", Date.UTC(2026, 1, 23, 10, 15, 30)],
+		["2026-02-23T10:15:30.1Z", Date.UTC(2026, 1, 23, 10, 15, 30, 100)],
+		["2026-02-23T10:15:30.123456789Z", Date.UTC(2026, 1, 23, 10, 15, 30, 123)],
+		["2300-01-01T05:29:59.999+05:30", MAX_TIME],
+		["1899-12-31T23:00:00-01:00", MIN_TIME],
+	])("reads the other form %s as zod does", (timestamp, ms) => {
+		const { parsed } = agree(spans, span(timestamp));
+		expect(parsed.data).toMatchObject({ start_time: ms });
+	});
+
+	it("refuses what JSON turns into Infinity and counts past the safe integers, and rounds the rest", () => {
+		for (const duration_ms of [JSON.parse("1e309"), Number.MAX_SAFE_INTEGER + 1, -1, -0.4, Number.NaN]) {
+			expect(fastSpan(span("2026-01-01T00:00:00.000Z", { duration_ms }))).toBeUndefined();
+			expect(SpanBody.safeParse(span("2026-01-01T00:00:00.000Z", { duration_ms })).success).toBe(false);
+		}
+		for (const [duration_ms, rounded] of [
+			[2.5, 3],
+			[0.49, 0],
+			[Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+		]) {
+			expect(fastSpan(span("2026-01-01T00:00:00.000Z", { duration_ms }))?.duration_ms).toBe(rounded);
+		}
+		expect(fastLlm({ ...LLM_MINIMAL, cost_usd: MAX_COST })?.cost_usd).toBe(MAX_COST);
+		expect(agree({ fast: fastLlm, schema: LlmBody }, { ...LLM_MINIMAL, cost_usd: MAX_COST + 1 }).parsed.success).toBe(
+			false,
+		);
+	});
+
+	it("holds metadata to its depth and size bounds, and leaves an own __proto__ key to zod", () => {
+		const withMetadata = (metadata: unknown) => span("2026-01-01T00:00:00.000Z", { metadata });
+		expect(JSON.stringify(sized(LIMITS.objectBytes)).length).toBe(LIMITS.objectBytes);
+		for (const metadata of [nested(LIMITS.objectDepth), nested(LIMITS.objectDepth, true), sized(LIMITS.objectBytes)]) {
+			expect(fastSpan(withMetadata(metadata))?.metadata).toBe(JSON.stringify(metadata));
+			expect(SpanBody.parse(withMetadata(metadata)).metadata).toBe(JSON.stringify(metadata));
+		}
+		for (const metadata of [
+			nested(LIMITS.objectDepth + 1),
+			nested(LIMITS.objectDepth + 1, true),
+			sized(LIMITS.objectBytes + 1),
+			[],
+			[{ a: 1 }],
+		]) {
+			expect(fastSpan(withMetadata(metadata))).toBeUndefined();
+			expect(SpanBody.safeParse(withMetadata(metadata)).success).toBe(false);
+		}
+		// zod's record drops the key; the fast path may defer, but never keep it.
+		const { parsed } = agree(spans, withMetadata(JSON.parse('{"__proto__":{"a":1},"b":2}')));
+		expect(parsed.data).toMatchObject({ metadata: '{"b":2}' });
+	});
+
+	it("bounds the logs and breadcrumbs arrays", () => {
+		const entry = { level: "info", message: "m" };
+		expect(fastLogs({ logs: Array(LIMITS.logsPerRequest).fill(entry) })?.logs).toHaveLength(LIMITS.logsPerRequest);
+		for (const logs of [[], Array(LIMITS.logsPerRequest + 1).fill(entry)]) {
+			expect(fastLogs({ logs })).toBeUndefined();
+			expect(LogsBody.safeParse({ logs }).success).toBe(false);
+		}
+		const crumb = { type: "t", message: "m", timestamp: "2026-01-01T00:00:00.000Z" };
+		const error = (breadcrumbs: unknown[]) => ({ error_message: "e", stack_trace: "s", breadcrumbs });
+		expect(fastError(error(Array(LIMITS.breadcrumbs).fill(crumb)))?.breadcrumbs).toHaveLength(LIMITS.breadcrumbs);
+		expect(fastError(error(Array(LIMITS.breadcrumbs + 1).fill(crumb)))).toBeUndefined();
+		expect(ErrorBody.safeParse(error(Array(LIMITS.breadcrumbs + 1).fill(crumb))).success).toBe(false);
+	});
+
+	it("generates from the schemas' own field lists", () => {
+		const keys = (shape: Shape) => Object.keys(shape.fields).sort();
+		expect(keys(LOGS)).toEqual(Object.keys(LogsBody.shape).sort());
+		expect(keys(LOG_ENTRY)).toEqual(Object.keys(LogEntry.shape).sort());
+		expect(keys(BREADCRUMB)).toEqual(Object.keys(Breadcrumb.shape).sort());
+		expect(keys(ERROR)).toEqual(Object.keys(ErrorBody.shape).sort());
+		expect(keys(SPAN)).toEqual(Object.keys(SpanBody.shape).sort());
+		expect(keys(LLM)).toEqual(Object.keys(LlmBody.shape).sort());
+	});
+});
+
+describe.each(ROUTES)("fast path of $name against zod", (route) => {
+	it("accepts every valid body with canonical timestamps, with zod's output (coverage)", () => {
+		fc.assert(
+			fc.property(validBody(route.shape, canonicalTimestamp), (body) => {
+				const { quick, parsed } = agree(route, body);
+				expect(parsed.success, parsed.error?.message).toBe(true);
+				expect(quick).not.toBeUndefined();
+			}),
+			{ numRuns: RUNS, seed: SEED },
+		);
+	});
+
+	it("answers as zod does for every timestamp form zod takes (soundness)", () => {
+		fc.assert(
+			fc.property(validBody(route.shape, anyTimestamp), (body) => {
+				agree(route, body);
+			}),
+			{ numRuns: RUNS, seed: SEED },
+		);
+	});
+
+	it("never accepts a body zod refuses, nor differs from zod, when fields are removed, retyped or out of bounds", () => {
+		fc.assert(
+			fc.property(mutatedBody(route.shape), (body) => {
+				agree(route, body);
+			}),
+			{ numRuns: RUNS, seed: SEED },
+		);
+	});
+
+	it("stays sound on arbitrary JSON", () => {
+		fc.assert(
+			fc.property(fc.oneof(fc.jsonValue(), looseBody(route.shape)), (body) => {
+				agree(route, body);
+			}),
+			{ numRuns: RUNS, seed: SEED },
+		);
+	});
+});
