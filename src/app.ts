@@ -19,8 +19,8 @@ export function createApp(deps: AppDeps) {
 		const event = { request_id: requestId, method: c.req.method, route: c.req.path };
 		c.set("requestId", requestId);
 		c.set("event", event);
-		// Headers set on the context before the response exists cost nothing extra; every response is made with c.
-		c.header("X-Request-Id", requestId);
+		// Every response is made from this request's headers (src/http/respond.ts), errors included.
+		c.set("headers", { "X-Request-Id": requestId });
 		try {
 			await next();
 		} finally {

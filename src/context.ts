@@ -143,5 +143,7 @@ export interface AppEnv {
 		bodyHash: string | undefined;
 		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (write.ts). */
 		wellFormed: boolean | undefined;
+		/** This request's response headers (src/http/respond.ts). */
+		headers: Record<string, string>;
 	};
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import { FailureError } from "./errors.ts";
+import { respond, setHeader } from "./respond.ts";
 
 export const ALLOWED_REQUEST_HEADERS =
 	"authorization, content-type, content-encoding, x-deeptracer-sdk, idempotency-key, x-request-id";
@@ -11,20 +12,20 @@ const EXPOSED_HEADERS = "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-r
  * go on every response to a request with an Origin, errors included, and on no other (SDKs on servers, drains).
  */
 export function corsHeaders(c: Context<AppEnv>, origin: string): void {
-	c.header("Access-Control-Allow-Origin", origin);
-	c.header("Vary", "Origin");
-	c.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+	setHeader(c, "Access-Control-Allow-Origin", origin);
+	setHeader(c, "Vary", "Origin");
+	setHeader(c, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
 }
 
 /** Preflights always succeed: they carry no key. */
 export function preflight(c: Context<AppEnv>, origin: string | undefined): Response {
 	c.get("event").outcome = "preflight";
-	c.header("Access-Control-Allow-Origin", origin ?? "*");
-	c.header("Vary", "Origin");
-	c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-	c.header("Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS);
-	c.header("Access-Control-Max-Age", "86400");
-	return c.body(null, 204);
+	setHeader(c, "Access-Control-Allow-Origin", origin ?? "*");
+	setHeader(c, "Vary", "Origin");
+	setHeader(c, "Access-Control-Allow-Methods", "POST, OPTIONS");
+	setHeader(c, "Access-Control-Allow-Headers", ALLOWED_REQUEST_HEADERS);
+	setHeader(c, "Access-Control-Max-Age", "86400");
+	return respond(c, null, 204);
 }
 
 /** True when `origin` is allowed by the key's list: exact scheme://host[:port], or `scheme://*.domain` for subdomains. */

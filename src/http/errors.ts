@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { json, setHeader } from "./respond.ts";
 
 /** Every expected failure, with its documented status and body. One place turns them into responses. */
 export type Failure =
@@ -79,8 +80,8 @@ export function failureResponse(c: Context, failure: Failure): Response {
 	const { status, body, headers } = describe(failure);
 	const event = c.get("event") as { outcome?: string } | undefined;
 	if (event && !event.outcome) event.outcome = failure.kind;
-	if (headers) for (const [k, v] of Object.entries(headers)) c.header(k, v);
-	return c.json(body, status);
+	if (headers) for (const [k, v] of Object.entries(headers)) setHeader(c, k, v);
+	return json(c, body, status);
 }
 
 /** Thrown only at the HTTP edge, when a middleware has to stop the request with a Failure. */

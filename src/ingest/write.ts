@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv, EventTable } from "../context.ts";
 import { type DeliveryOutcome, type DeliveryReport, deliver } from "../delivery/deliver.ts";
 import { FailureError } from "../http/errors.ts";
+import { json, setHeader } from "../http/respond.ts";
 import { sha256Hex } from "../util/hex.ts";
 
 /** Rows per ClickHouse insert: batches (a drain can bring thousands) are written in bounded chunks. */
@@ -85,15 +86,15 @@ export async function accept(c: Context<AppEnv>, writes: Write[], body: object):
 		return reports;
 	});
 
-	if (idempotencyKey !== undefined) c.header("Idempotency-Key", idempotencyKey);
+	if (idempotencyKey !== undefined) setHeader(c, "Idempotency-Key", idempotencyKey);
 	if (c.req.query("wait") !== "true") {
 		c.executionCtx.waitUntil(delivery);
-		return c.json(body);
+		return json(c, body);
 	}
 	const reports = await delivery;
 	const worst = SEVERITY[Math.max(0, ...reports.map((r) => SEVERITY.indexOf(r.outcome)))] as DeliveryOutcome;
 	c.get("event").delivery = worst;
 	if (worst === "lost") throw new FailureError({ kind: "write_unavailable" });
 	if (worst === "rejected") throw new FailureError({ kind: "internal" });
-	return c.json(body);
+	return json(c, body);
 }

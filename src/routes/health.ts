@@ -1,5 +1,6 @@
 import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, Services } from "../context.ts";
+import { json } from "../http/respond.ts";
 import { services } from "../http/services.ts";
 import { TimeoutError, withTimeout } from "../util/timeout.ts";
 
@@ -54,7 +55,7 @@ export function healthRoutes(deps: AppDeps) {
 	const now = deps.now ?? Date.now;
 	const app = new Hono<AppEnv>();
 
-	app.get("/", (c) => c.json({ status: "ok", timestamp: new Date(now()).toISOString() }));
+	app.get("/", (c) => json(c, { status: "ok", timestamp: new Date(now()).toISOString() }));
 
 	app.get("/ready", services(deps), async (c) => {
 		const s: Services = c.get("services");
@@ -74,7 +75,8 @@ export function healthRoutes(deps: AppDeps) {
 		if (spill.status === "stale") failing.push("spill");
 		const ready = failing.length === 0;
 		c.get("event").outcome = ready ? "ready" : `not_ready:${failing.join(",")}`;
-		return c.json(
+		return json(
+			c,
 			{ status: ready ? "ok" : "degraded", timestamp: new Date(now()).toISOString(), dependencies, spill },
 			ready ? 200 : 503,
 		);

@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv, EventTable } from "../context.ts";
 import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
 import { ingestGate } from "../http/ingest-chain.ts";
+import { json as jsonResponse, respond } from "../http/respond.ts";
 import { noteBodyHash } from "../http/validation.ts";
 import { accept, provenance, type Write } from "../ingest/write.ts";
 import { decodeLogsJson, decodeTracesJson } from "../otlp/decode-json.ts";
@@ -34,8 +35,8 @@ function encodingOf(contentType: string | undefined): Encoding {
 /** A 400 in the OTLP shape (google.rpc.Status) and the request's encoding: the sender must not retry it. */
 function badRequest(c: Context<AppEnv>, encoding: Encoding, message: string): Response {
 	c.get("event").outcome = "malformed_otlp";
-	if (encoding === "json") return c.json({ code: INVALID_ARGUMENT, message }, 400);
-	return c.body(statusProtobuf(INVALID_ARGUMENT, message), 400, { "Content-Type": PROTOBUF });
+	if (encoding === "json") return jsonResponse(c, { code: INVALID_ARGUMENT, message }, 400);
+	return respond(c, statusProtobuf(INVALID_ARGUMENT, message), 400, PROTOBUF);
 }
 
 function decode(signal: Signal, encoding: Encoding, bytes: Uint8Array, text: string): Decoded {
@@ -84,10 +85,10 @@ function exportHandler(signal: Signal, now: () => number) {
 		if (mapped.rows.length > 0) writes.push({ table, rows: mapped.rows });
 		if (mapped.llm.length > 0) writes.push({ table: "llm_usage", rows: mapped.llm });
 		// Nothing to store (an empty export, or everything rejected): answer without a write.
-		const response = writes.length > 0 ? await accept(c, writes, json) : c.json(json);
+		const response = writes.length > 0 ? await accept(c, writes, json) : jsonResponse(c, json);
 		if (encoding === "json") return response;
 		// The same answer (status, headers accept set) in protobuf.
-		return c.body(exportResponseProtobuf(mapped.rejected, message), 200, { "Content-Type": PROTOBUF });
+		return respond(c, exportResponseProtobuf(mapped.rejected, message), 200, PROTOBUF);
 	};
 }
 

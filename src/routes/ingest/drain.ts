@@ -12,6 +12,7 @@ import {
 	readBody,
 } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
+import { json } from "../../http/respond.ts";
 import { noteBodyHash } from "../../http/validation.ts";
 import { forEachDrainEntry } from "../../ingest/drain-parse.ts";
 import { clickhouseTime, type LogRow } from "../../ingest/rows.ts";
@@ -86,7 +87,7 @@ export function drainRoute(now: () => number) {
 		if (rejected > 0) Object.assign(event, { rejected, rejected_reasons: reasons });
 		if (rows.length === 0) {
 			event.outcome = "invalid_payload";
-			return c.json({ error: "No valid log drain entries", rejected }, 400);
+			return json(c, { error: "No valid log drain entries", rejected }, 400);
 		}
 		const response = rejected > 0 ? { ok: true, count: rows.length, rejected } : { ok: true, count: rows.length };
 		return accept(c, [{ table: "logs", rows }], response);
@@ -96,5 +97,5 @@ export function drainRoute(now: () => number) {
 
 function verification(c: Context<AppEnv>) {
 	c.get("event").outcome = "drain_verification";
-	return c.json({ ok: true, count: 0 });
+	return json(c, { ok: true, count: 0 });
 }
