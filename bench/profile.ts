@@ -71,3 +71,28 @@ log("self time by package:");
 for (const [k, t] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`  ${pct(t)}  ${k}`);
 log("\ntop functions by self time:");
 for (const [k, t] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${pct(t)}  ${k}`);
+
+// Inclusive time (the function and what it calls) of the app's own functions and Hono's: where a request's
+// time goes stage by stage. A function that calls itself is counted once per stack.
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map<string, number>();
+for (const [id, t] of self) {
+	const seen = new Set<string>();
+	for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+		const node = byId.get(at);
+		if (!node) break;
+		const { functionName, url, lineNumber } = node.callFrame;
+		const file = url.replace(/^file:\/\//, "").replace(`${process.cwd()}/`, "");
+		if (!file.startsWith("src/") && !file.includes("node_modules/hono/")) continue;
+		const key = `${functionName || "(anonymous)"}  ${file}:${lineNumber + 1}`;
+		if (seen.has(key)) continue;
+		seen.add(key);
+		inclusive.set(key, (inclusive.get(key) ?? 0) + t);
+	}
+}
+log("\ninclusive time of src/ and hono functions (µs per request):");
+for (const [k, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+	log(`  ${(t / n).toFixed(1).padStart(7)}  ${pct(t)}  ${k}`);
+}
