@@ -4,8 +4,8 @@
  * exit code (only a crash exits non-zero). Everything it starts is stopped at the end, also on Ctrl-C.
  *
  * Knobs (environment): BENCH_ROUNDS (15), BENCH_E2E_SECONDS (12), BENCH_E2E_CONNECTIONS (16),
- * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory), BENCH_CASES (Part 1 on Node
- * only: comma list of case names, e.g. log1,bare1).
+ * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory), BENCH_CASES (Part 1: comma
+ * list of case names, e.g. log1,bare1).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";

@@ -61,7 +61,9 @@ async function get<T>(worker: Worker, path: string): Promise<T> {
 async function micro() {
 	const worker = await start(join(import.meta.dirname, "workerd-bench.ts"), true);
 	try {
-		const cases = benchCases();
+		// BENCH_CASES=log1,bare1 measures only those (quick iterations on one figure).
+		const only = new Set((process.env.BENCH_CASES ?? "").split(",").filter(Boolean));
+		const cases = benchCases().filter((c) => only.size === 0 || only.has(c.name));
 		const ks = new Map<string, BatchSizes>();
 		for (const c of cases)
 			ks.set(c.name, await get<BatchSizes>(worker, `/calibrate?case=${c.name}&batchMs=${BATCH_MS}`));
