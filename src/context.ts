@@ -143,6 +143,10 @@ export interface AppEnv {
 		bodyHash: string | undefined;
 		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (write.ts). */
 		wellFormed: boolean | undefined;
+		/** The request's Content-Length header as the gate read it (null: none). */
+		contentLength: string | null;
+		/** The Idempotency-Key header once read (null: none; unset: not read yet). */
+		idempotencyKey: string | null;
 		/** This request's response headers (src/http/respond.ts). */
 		headers: Record<string, string>;
 	};

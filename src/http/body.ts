@@ -76,22 +76,25 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 export async function readBody(
 	req: Request,
 	max = MAX_BODY_BYTES,
-	opts: { binary?: boolean } = {},
+	opts: { binary?: boolean; contentLength?: string | null } = {},
 ): Promise<BodyResult> {
 	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
 	if (!(encoding in ENCODINGS))
 		return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
-	const length = req.headers.get("content-length");
+	const length = opts.contentLength === undefined ? req.headers.get("content-length") : opts.contentLength;
 	const declared = Number(length);
 	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
-	if (!req.body) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
 
-	// With a declared length, HTTP framing bounds what arrives by it: read in one step, then check what came.
+	// With a declared length, HTTP framing bounds what arrives by it: read in one step, then check what came
+	// (without touching req.body, which would make the runtime build a stream object first).
 	// Without one (chunked), count while reading and stop at the limit.
-	const raw =
-		length !== null && Number.isInteger(declared)
-			? new Uint8Array(await req.arrayBuffer())
-			: await collect(req.body, max);
+	let raw: Bytes | null;
+	if (length !== null && Number.isInteger(declared)) raw = new Uint8Array(await req.arrayBuffer());
+	else {
+		const stream = req.body;
+		if (!stream) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
+		raw = await collect(stream, max);
+	}
 	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large" } };
 	let bytes = raw;
 	const format = ENCODINGS[encoding];

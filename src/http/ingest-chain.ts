@@ -19,7 +19,9 @@ export function ingestGate(deps: AppDeps) {
 		if (origin !== undefined) corsHeaders(c, origin);
 		if (c.req.method === "OPTIONS") return preflight(c, origin);
 		// A declared oversize body is refused before any I/O; the stream is still counted when read.
-		if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) throw new FailureError({ kind: "payload_too_large" });
+		const contentLength = c.req.header("content-length") ?? null;
+		if (Number(contentLength) > MAX_BODY_BYTES) throw new FailureError({ kind: "payload_too_large" });
+		c.set("contentLength", contentLength);
 		attach(c);
 		await authenticate(c, now);
 		checkOrigin(c, origin);

@@ -3,7 +3,7 @@ import type { z } from "zod/mini";
 import type { AppEnv } from "../context.ts";
 import type { FastPath } from "../ingest/fast.ts";
 import { sha256Hex } from "../util/hex.ts";
-import { type Bytes, contentTypeAccepted, parseJson, parsesWellFormed, readBody } from "./body.ts";
+import { type Bytes, contentTypeAccepted, MAX_BODY_BYTES, parseJson, parsesWellFormed, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
 
 /** An issue in the documented 400 shape (the field names and messages clients already parse). */
@@ -85,6 +85,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** With an Idempotency-Key, remembers the body's SHA-256 (the key only dedupes the same body). */
 export function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> | undefined {
 	const key = c.req.header("idempotency-key");
+	c.set("idempotencyKey", key ?? null);
 	if (key === undefined) return undefined;
 	if (!IDEMPOTENCY_KEY.test(key)) {
 		throw new FailureError({
@@ -97,26 +98,15 @@ export function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> 
 	});
 }
 
-export interface ValidateOptions<T> {
-	/** Media types accepted besides JSON and text/plain. */
-	extraTypes?: readonly string[];
-	/** Checks the common case without zod (src/ingest/fast.ts); undefined hands the body to zod. */
-	fast?: FastPath<T>;
-}
-
 /**
- * Reads the body (limits, decompression), parses JSON and validates it against `schema`, returning the schema's
- * output. Every refusal is a documented 4xx (a thrown FailureError).
+ * Reads the body (limits, decompression) and parses it as JSON. Every refusal is a documented 4xx (a thrown
+ * FailureError).
  */
-export async function validBody<S extends z.ZodMiniType>(
-	c: Context<AppEnv>,
-	schema: S,
-	opts: ValidateOptions<z.output<S>> = {},
-): Promise<z.output<S>> {
-	if (!contentTypeAccepted(c.req.header("content-type"), opts.extraTypes)) {
+export async function readJson(c: Context<AppEnv>, extraTypes?: readonly string[]): Promise<unknown> {
+	if (!contentTypeAccepted(c.req.header("content-type"), extraTypes)) {
 		throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
 	}
-	const body = await readBody(c.req.raw);
+	const body = await readBody(c.req.raw, MAX_BODY_BYTES, { contentLength: c.get("contentLength") });
 	if (!body.ok) throw new FailureError(body.failure);
 	c.get("event").bytes = body.bytes;
 	const hashing = noteBodyHash(c, body.decoded);
@@ -124,12 +114,28 @@ export async function validBody<S extends z.ZodMiniType>(
 	const json = parseJson(body.text);
 	if (!json.ok) throw new FailureError({ kind: "malformed_json" });
 	c.set("wellFormed", parsesWellFormed(body.text));
-	const fast = opts.fast?.(json.value);
-	if (fast !== undefined) return fast;
-	const result = schema.safeParse(json.value);
+	return json.value;
+}
+
+/** The schema's output for a parsed body, or the documented 400 listing every issue. */
+export function zodParse<S extends z.ZodMiniType>(schema: S, json: unknown): z.output<S> {
+	const result = schema.safeParse(json);
 	if (!result.success) {
-		const issues = result.error.issues.map((i) => documentIssue(i, json.value));
+		const issues = result.error.issues.map((i) => documentIssue(i, json));
 		throw new FailureError({ kind: "invalid_payload", issues });
 	}
 	return result.data;
+}
+
+/**
+ * readJson, then the fast path (src/ingest/fast.ts) for the common case and zod for the rest: zod decides
+ * every body the fast path does not vouch for, and renders the 400.
+ */
+export async function validBody<S extends z.ZodMiniType>(
+	c: Context<AppEnv>,
+	schema: S,
+	fast: FastPath<z.output<S>>,
+): Promise<z.output<S>> {
+	const json = await readJson(c);
+	return fast(json) ?? zodParse(schema, json);
 }

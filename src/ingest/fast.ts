@@ -1,11 +1,11 @@
 import { depthExceeds } from "./json-object.ts";
 import { LIMITS } from "./limits.ts";
+import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
 import {
 	type ErrorPayload,
 	ISO_DATETIME,
 	type LlmPayload,
 	LOG_LEVELS,
-	type LogsPayload,
 	MAX_COST,
 	MAX_TIME,
 	MIN_TIME,
@@ -134,34 +134,46 @@ function timestamp(v: unknown): number {
 	return ms;
 }
 
-const optionalTimestamp = (v: unknown) => (v === undefined ? undefined : timestamp(v));
-
-function logEntry(v: unknown): LogsPayload["logs"][number] {
-	const e = object(v);
-	return {
-		level: oneOf(e.level, LOG_LEVELS),
-		message: string(e.message, LIMITS.logMessage),
-		timestamp: optionalTimestamp(e.timestamp),
-		metadata: optionalJsonObject(e.metadata),
-		trace_id: optionalString(e.trace_id, LIMITS.id),
-		span_id: optionalString(e.span_id, LIMITS.id),
-		request_id: optionalString(e.request_id, LIMITS.id),
-		context: optionalString(e.context, LIMITS.name),
-		release: optionalString(e.release, LIMITS.release),
-		vercel_id: optionalString(e.vercel_id, LIMITS.id),
-	};
+/**
+ * A log row's time ("YYYY-MM-DD hh:mm:ss.fff"): the canonical form is only rearranged (once its digits and
+ * calendar are checked), any other accepted form goes through milliseconds as on the zod path.
+ */
+function rowTime(v: unknown): string {
+	if (typeof v === "string" && !Number.isNaN(canonicalTime(v))) return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
+	return clickhouseTime(timestamp(v));
 }
 
-function logsBody(v: unknown): LogsPayload {
+function logRowsOf(v: unknown, p: Provenance): LogRow[] {
 	const b = object(v);
 	const logs = b.logs;
 	if (!Array.isArray(logs) || logs.length < 1 || logs.length > LIMITS.logsPerRequest) bail();
 	const service = defaulted(b.service, LIMITS.name, "unknown");
 	const environment = defaulted(b.environment, LIMITS.name, "production");
-	const release = optionalString(b.release, LIMITS.release);
-	const entries = new Array(logs.length);
-	for (let i = 0; i < logs.length; i++) entries[i] = logEntry(logs[i]);
-	return { service, environment, release, logs: entries };
+	const release = optionalString(b.release, LIMITS.release) ?? "";
+	const receivedAt = clickhouseTime(p.receivedAt);
+	const rows: LogRow[] = new Array(logs.length);
+	// Straight from JSON to rows, one literal per log line: what logRows(LogsBody.parse(json)) gives.
+	for (let i = 0; i < logs.length; i++) {
+		const e = object(logs[i]);
+		rows[i] = {
+			project_id: p.projectId,
+			api_key_id: p.apiKeyId,
+			received_at: receivedAt,
+			timestamp: e.timestamp === undefined ? receivedAt : rowTime(e.timestamp),
+			service,
+			environment,
+			release: optionalString(e.release, LIMITS.release) ?? release,
+			level: oneOf(e.level, LOG_LEVELS),
+			message: string(e.message, LIMITS.logMessage),
+			metadata: optionalJsonObject(e.metadata) ?? "{}",
+			trace_id: optionalString(e.trace_id, LIMITS.id) ?? "",
+			span_id: optionalString(e.span_id, LIMITS.id) ?? "",
+			request_id: optionalString(e.request_id, LIMITS.id) ?? "",
+			context: optionalString(e.context, LIMITS.name) ?? "",
+			vercel_id: optionalString(e.vercel_id, LIMITS.id) ?? "",
+		};
+	}
+	return rows;
 }
 
 function breadcrumbs(v: unknown): ErrorPayload["breadcrumbs"] {
@@ -230,18 +242,19 @@ function llmBody(v: unknown): LlmPayload {
 /** A fast validator: the schema's output, or undefined when zod must decide. */
 export type FastPath<T> = (json: unknown) => T | undefined;
 
-function fast<T>(check: (json: unknown) => T): FastPath<T> {
-	return (json) => {
+/** Runs a check; BAIL (or anything unforeseen) means "let zod decide" either way. */
+function orUndefined<A extends unknown[], T>(check: (...args: A) => T): (...args: A) => T | undefined {
+	return (...args) => {
 		try {
-			return check(json);
+			return check(...args);
 		} catch {
-			// BAIL, or anything unforeseen: zod decides either way.
 			return undefined;
 		}
 	};
 }
 
-export const fastLogs = fast(logsBody);
-export const fastError = fast(errorBody);
-export const fastSpan = fast(spanBody);
-export const fastLlm = fast(llmBody);
+/** The log rows of a body, or undefined when zod must decide (then: logRows(LogsBody.parse(json), p)). */
+export const fastLogRows: (json: unknown, p: Provenance) => LogRow[] | undefined = orUndefined(logRowsOf);
+export const fastError: FastPath<ErrorPayload> = orUndefined(errorBody);
+export const fastSpan: FastPath<SpanPayload> = orUndefined(spanBody);
+export const fastLlm: FastPath<LlmPayload> = orUndefined(llmBody);

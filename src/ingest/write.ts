@@ -68,7 +68,8 @@ function logReport(requestId: string, r: DeliveryReport): void {
  */
 export async function accept(c: Context<AppEnv>, writes: Write[], body: object): Promise<Response> {
 	const requestId = c.get("requestId");
-	const idempotencyKey = c.req.header("idempotency-key");
+	const known = c.get("idempotencyKey");
+	const idempotencyKey = known === undefined ? c.req.header("idempotency-key") : (known ?? undefined);
 	const pending = tokenBase(c, idempotencyKey);
 	const base = typeof pending === "string" ? pending : await pending;
 	const services = c.get("services");

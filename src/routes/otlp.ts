@@ -56,7 +56,10 @@ function decode(signal: Signal, encoding: Encoding, bytes: Uint8Array, text: str
 function exportHandler(signal: Signal, now: () => number) {
 	return async function otlpExport(c: Context<AppEnv>): Promise<Response> {
 		const encoding = encodingOf(c.req.header("content-type"));
-		const body = await readBody(c.req.raw, MAX_BODY_BYTES, { binary: encoding === "protobuf" });
+		const body = await readBody(c.req.raw, MAX_BODY_BYTES, {
+			binary: encoding === "protobuf",
+			contentLength: c.get("contentLength"),
+		});
 		if (!body.ok) {
 			if (body.failure.kind === "undecodable_body") return badRequest(c, encoding, body.failure.reason);
 			throw new FailureError(body.failure);

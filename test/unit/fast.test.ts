@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as z from "zod/mini";
-import { type FastPath, fastError, fastLlm, fastLogs, fastSpan } from "../../src/ingest/fast.ts";
+import { type FastPath, fastError, fastLlm, fastLogRows, fastSpan } from "../../src/ingest/fast.ts";
+import { logRows, type Provenance } from "../../src/ingest/rows.ts";
 import { LIMITS } from "../../src/ingest/limits.ts";
 import {
 	Breadcrumb,
@@ -145,8 +146,18 @@ interface Route {
 	shape: Shape;
 }
 
+/** Logs go from JSON straight to rows on the fast path: compared with the rows of zod's output. */
+const P: Provenance = { projectId: "p", apiKeyId: "k", receivedAt: Date.UTC(2026, 10, 26, 9, 0, 0, 123) };
+const fastLogs: FastPath<unknown> = (body) => fastLogRows(body, P);
+const LogsRows = {
+	safeParse(body: unknown) {
+		const parsed = LogsBody.safeParse(body);
+		return parsed.success ? { ...parsed, data: logRows(parsed.data, P) } : parsed;
+	},
+} as unknown as z.ZodMiniType<unknown>;
+
 const ROUTES: Route[] = [
-	{ name: "logs", fast: fastLogs, schema: LogsBody, shape: LOGS },
+	{ name: "logs", fast: fastLogs, schema: LogsRows, shape: LOGS },
 	{ name: "errors", fast: fastError, schema: ErrorBody, shape: ERROR },
 	{ name: "spans", fast: fastSpan, schema: SpanBody, shape: SPAN },
 	{ name: "llm", fast: fastLlm, schema: LlmBody, shape: LLM },
@@ -580,8 +591,8 @@ describe("fast path examples", () => {
 				{ level: "error", message: "boom" },
 			],
 		};
-		expect(fastLogs(body)).toEqual(expected);
 		expect(LogsBody.parse(body)).toEqual(expected);
+		expect(fastLogs(body)).toEqual(logRows(expected as z.output<typeof LogsBody>, P));
 	});
 
 	it("applies the defaults and the rounding of errors, spans and LLM calls as zod does", () => {
@@ -750,7 +761,7 @@ describe("fast path examples", () => {
 
 	it("bounds the logs and breadcrumbs arrays", () => {
 		const entry = { level: "info", message: "m" };
-		expect(fastLogs({ logs: Array(LIMITS.logsPerRequest).fill(entry) })?.logs).toHaveLength(LIMITS.logsPerRequest);
+		expect(fastLogs({ logs: Array(LIMITS.logsPerRequest).fill(entry) })).toHaveLength(LIMITS.logsPerRequest);
 		for (const logs of [[], Array(LIMITS.logsPerRequest + 1).fill(entry)]) {
 			expect(fastLogs({ logs })).toBeUndefined();
 			expect(LogsBody.safeParse({ logs }).success).toBe(false);

@@ -40,7 +40,7 @@ export function drainRoute(now: () => number) {
 			throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
 		}
 		// As bytes: the entries are read one at a time from them (src/ingest/drain-parse.ts), not as one big text.
-		const body = await readBody(c.req.raw, MAX_BODY_BYTES, { binary: true });
+		const body = await readBody(c.req.raw, MAX_BODY_BYTES, { binary: true, contentLength: c.get("contentLength") });
 		if (!body.ok) throw new FailureError(body.failure);
 		const event = c.get("event");
 		event.bytes = body.bytes;

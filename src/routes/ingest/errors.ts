@@ -9,7 +9,7 @@ import { accept, provenance } from "../../ingest/write.ts";
 
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {
-		const body = await validBody(c, ErrorBody, { fast: fastError });
+		const body = await validBody(c, ErrorBody, fastError);
 		const known = fingerprintError({ errorMessage: body.error_message, stackTrace: body.stack_trace });
 		const fingerprint = typeof known === "string" ? known : await known;
 		c.get("event").count = 1;
