@@ -1,3 +1,4 @@
+import type { Result, Router } from "hono/router";
 import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { FailureError, failureResponse } from "./http/errors.ts";
@@ -8,8 +9,30 @@ import { otlpRoutes } from "./routes/otlp.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The router's answers, remembered per (method, path): this API has a handful of paths, asked over and over. */
+function memoized<T>(router: Router<T>): Router<T> {
+	const answers = new Map<string, Result<T>>();
+	return {
+		name: `memoized ${router.name}`,
+		add(method, path, handler) {
+			answers.clear();
+			router.add(method, path, handler);
+		},
+		match(method, path) {
+			const key = `${method} ${path}`;
+			let answer = answers.get(key);
+			if (answer === undefined) {
+				answer = router.match(method, path);
+				if (answers.size < 64) answers.set(key, answer); // stray paths (scanners) are not remembered
+			}
+			return answer;
+		},
+	};
+}
+
 export function createApp(deps: AppDeps) {
 	const app = new Hono<AppEnv>();
+	app.router = memoized(app.router);
 	const now = deps.now ?? Date.now;
 
 	app.use(async function requestContext(c, next) {
