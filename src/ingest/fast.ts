@@ -63,23 +63,33 @@ function optionalJsonObject(v: unknown): string | undefined {
 	if (v === undefined) return undefined;
 	const o = object(v);
 	// zod's record drops an own "__proto__" key; leave that rare case to it.
-	if (Object.hasOwn(o, "__proto__") || depthExceeds(o, LIMITS.objectDepth)) bail();
+	if (Object.hasOwn(o, "__proto__")) bail();
 	const text = JSON.stringify(o);
 	if (text.length > LIMITS.objectBytes) bail();
+	// A value deeper than the limit sits inside at least that many containers, each an opening bracket in the
+	// text: only then is the value walked (exactly, as zod does).
+	if (bracketsAtLeast(text, LIMITS.objectDepth) && depthExceeds(o, LIMITS.objectDepth)) bail();
 	return text;
+}
+
+/** True when `text` holds at least `n` of "{" and "[" together (counted by search, stopping at n). */
+function bracketsAtLeast(text: string, n: number): boolean {
+	let count = 0;
+	for (let i = text.indexOf("{"); i !== -1 && count < n; i = text.indexOf("{", i + 1)) count++;
+	for (let i = text.indexOf("["); i !== -1 && count < n; i = text.indexOf("[", i + 1)) count++;
+	return count >= n;
 }
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Digits of s[from, to) as a number, or -1 when one is not a digit. */
-function digits(s: string, from: number, to: number): number {
-	let n = 0;
-	for (let i = from; i < to; i++) {
-		const d = s.charCodeAt(i) - 48;
-		if (d < 0 || d > 9) return -1;
-		n = n * 10 + d;
-	}
-	return n;
+/** The digit at s[i] (0-9), or a value of 10 or more when it is not one (unsigned: below "0" wraps around). */
+const digit = (s: string, i: number) => (s.charCodeAt(i) - 48) >>> 0;
+
+/** Two digits at s[i], or -1. */
+function two(s: string, i: number): number {
+	const a = digit(s, i);
+	const b = digit(s, i + 1);
+	return a > 9 || b > 9 ? -1 : a * 10 + b;
 }
 
 /**
@@ -98,13 +108,16 @@ function canonicalTime(s: string): number {
 		s.charCodeAt(23) !== 90
 	)
 		return Number.NaN;
-	const year = digits(s, 0, 4);
-	const month = digits(s, 5, 7);
-	const day = digits(s, 8, 10);
-	const hour = digits(s, 11, 13);
-	const minute = digits(s, 14, 16);
-	const second = digits(s, 17, 19);
-	const milli = digits(s, 20, 23);
+	const century = two(s, 0);
+	const yy = two(s, 2);
+	const year = century < 0 || yy < 0 ? -1 : century * 100 + yy;
+	const month = two(s, 5);
+	const day = two(s, 8);
+	const hour = two(s, 11);
+	const minute = two(s, 14);
+	const second = two(s, 17);
+	const m3 = digit(s, 22);
+	const milli = two(s, 20) < 0 || m3 > 9 ? -1 : two(s, 20) * 10 + m3;
 	if (year < 1900 || year > 2299 || month < 1 || month > 12 || day < 1) return Number.NaN;
 	const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 	const days = month === 2 && leap ? 29 : (DAYS[month - 1] as number);
