@@ -120,12 +120,14 @@ export async function startDev(config: string, port: number, stateDir: string): 
 	throw new Error(`wrangler dev did not answer on :${port} within 90 s:\n${out}`);
 }
 
-/** The project's wrangler.toml with `main` made absolute, in dir, next to a .dev.vars holding the stack's settings. */
+/**
+ * The project's wrangler.toml with its paths (main, assets, aliases) made absolute, in dir, next to a .dev.vars
+ * holding the stack's settings.
+ */
 export function realConfig(dir: string, env: Record<string, string>): string {
-	const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8").replace(
-		/^main\s*=\s*"([^"]+)"/m,
-		(_, main: string) => `main = ${JSON.stringify(join(ROOT, main))}`,
-	);
+	const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8")
+		.replace(/^main\s*=\s*"([^"]+)"/m, (_, main: string) => `main = ${JSON.stringify(join(ROOT, main))}`)
+		.replace(/"\.\/([^"]*)"/g, (_, path: string) => JSON.stringify(join(ROOT, path)));
 	const path = join(dir, "wrangler.toml");
 	writeFileSync(path, toml);
 	writeFileSync(join(dir, ".dev.vars"), formatDotenv(env), { mode: 0o600 });

@@ -94,21 +94,28 @@ export function benchContext() {
 
 const utf8 = new TextEncoder();
 
-/**
- * A request as an SDK sends it: its Content-Length declared (fetch always declares it for a string or bytes body;
- * a Request built in-process has none unless given, and the app would take the chunked path).
- */
-export function benchRequest(c: Pick<BenchCase, "path" | "body">, body: string | Uint8Array<ArrayBuffer> = c.body): Request {
-	const length = typeof body === "string" ? utf8.encode(body).byteLength : body.byteLength;
-	return new Request(`https://ingest.bench${c.path}`, {
+/** Method and headers of a request as an SDK sends it: its Content-Length declared, as fetch does. */
+export function benchRequestInit(length: number) {
+	return {
 		method: "POST",
 		headers: {
 			authorization: `Bearer ${API_KEY}`,
 			"content-type": "application/json",
 			"content-length": String(length),
 		},
-		body,
-	});
+	};
+}
+
+/**
+ * A request as an SDK sends it (a Request built in-process has no Content-Length unless given, and the app
+ * would take the chunked-body path).
+ */
+export function benchRequest(
+	c: Pick<BenchCase, "path" | "body">,
+	body: string | Uint8Array<ArrayBuffer> = c.body,
+): Request {
+	const length = typeof body === "string" ? utf8.encode(body).byteLength : body.byteLength;
+	return new Request(`https://ingest.bench${c.path}`, { ...benchRequestInit(length), body });
 }
 
 /** Silences console.log/console.error: the wide event is still serialised by the app, only the write is dropped. */

@@ -5,20 +5,9 @@
  */
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
-import WebSocket from "ws";
 import { compatibilityDate } from "./bundle.ts";
 import { benchCases } from "./cases.ts";
-
-interface ProfileNode {
-	id: number;
-	callFrame: { functionName: string; url: string; lineNumber: number };
-	children?: number[];
-}
-interface Profile {
-	nodes: ProfileNode[];
-	samples: number[];
-	timeDeltas: number[];
-}
+import { inclusiveTimes, type Profile, type ProfileNode, selfTimes } from "./cpu-profile.ts";
 
 const name = process.argv[2] ?? "log1";
 const seconds = Number(process.argv[3] ?? 5);
@@ -50,17 +39,19 @@ try {
 	const url = targets[0]?.webSocketDebuggerUrl;
 	if (!url) throw new Error("no inspector target");
 	// The inspector proxy admits DevTools' origin (a bare WebSocket without one is refused).
-	const ws = new WebSocket(url, { headers: { Origin: "https://devtools.devprod.cloudflare.dev" } });
+	// (Node's WebSocket takes headers as an undici extension.)
+	const init = { headers: { Origin: "https://devtools.devprod.cloudflare.dev" } } as unknown as string[];
+	const ws = new WebSocket(url, init);
 	await new Promise((resolve, reject) => {
-		ws.on("open", resolve);
-		ws.on("error", reject);
+		ws.onopen = resolve;
+		ws.onerror = reject;
 	});
 	let nextId = 1;
 	const pending = new Map<number, (v: unknown) => void>();
-	ws.on("message", (data) => {
-		const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
+	ws.onmessage = (m) => {
+		const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
 		if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-	});
+	};
 	const send = (method: string, params: object = {}) =>
 		new Promise<unknown>((resolve) => {
 			const id = nextId++;
@@ -79,34 +70,20 @@ try {
 	const { profile } = (await send("Profiler.stop")) as { profile: Profile };
 	ws.close();
 
-	const self = new Map<number, number>();
-	for (let i = 0; i < profile.samples.length; i++) {
-		const id = profile.samples[i] as number;
-		self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-	}
+	const self = selfTimes(profile);
 	const total = [...self.values()].reduce((a, b) => a + b, 0);
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-	const parent = new Map<number, number>();
-	for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 	const key = (node: ProfileNode) => `${node.callFrame.functionName || "(anonymous)"}:${node.callFrame.lineNumber + 1}`;
 	const selfBy = new Map<string, number>();
-	const inclusive = new Map<string, number>();
 	for (const [id, t] of self) {
 		const node = byId.get(id);
-		if (!node) continue;
-		selfBy.set(key(node), (selfBy.get(key(node)) ?? 0) + t);
-		const seen = new Set<string>();
-		for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-			const n2 = byId.get(at);
-			if (!n2) break;
-			const k2 = key(n2);
-			if (seen.has(k2)) continue;
-			seen.add(k2);
-			inclusive.set(k2, (inclusive.get(k2) ?? 0) + t);
-		}
+		if (node) selfBy.set(key(node), (selfBy.get(key(node)) ?? 0) + t);
 	}
+	const inclusive = inclusiveTimes(profile, self, key);
 	const pct = (t: number) => `${((100 * t) / total).toFixed(1).padStart(5)}%`;
-	console.log(`${name}: ${n} requests in ${seconds} s, ${(total / n).toFixed(1)} µs sampled per request (app batches only)\n`);
+	console.log(
+		`${name}: ${n} requests in ${seconds} s, ${(total / n).toFixed(1)} µs sampled per request (app batches only)\n`,
+	);
 	console.log("self time:");
 	for (const [k2, t] of [...selfBy].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${pct(t)}  ${k2}`);
 	console.log("\ninclusive time (µs per request):");

@@ -4,18 +4,8 @@
  *   node --experimental-strip-types bench/profile.ts [case] [seconds]   (cases: see benchCases() in harness.ts)
  */
 import { Session } from "node:inspector/promises";
+import { inclusiveTimes, type Profile, selfTimes } from "./cpu-profile.ts";
 import { benchCases, type Clock, createRunner, silenceConsole } from "./harness.ts";
-
-interface ProfileNode {
-	id: number;
-	callFrame: { functionName: string; url: string; lineNumber: number };
-	children?: number[];
-}
-interface Profile {
-	nodes: ProfileNode[];
-	samples: number[];
-	timeDeltas: number[];
-}
 
 const name = process.argv[2] ?? "logs50";
 const seconds = Number(process.argv[3] ?? 3);
@@ -46,11 +36,7 @@ while (performance.now() < until) {
 const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: Profile };
 session.disconnect();
 
-const self = new Map<number, number>();
-for (let i = 0; i < profile.samples.length; i++) {
-	const id = profile.samples[i] as number;
-	self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-}
+const self = selfTimes(profile);
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const byFn = new Map<string, number>();
 const byPkg = new Map<string, number>();
@@ -72,26 +58,13 @@ for (const [k, t] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 12)) log(` 
 log("\ntop functions by self time:");
 for (const [k, t] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${pct(t)}  ${k}`);
 
-// Inclusive time (the function and what it calls) of the app's own functions and Hono's: where a request's
-// time goes stage by stage. A function that calls itself is counted once per stack.
-const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-const parent = new Map<number, number>();
-for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-const inclusive = new Map<string, number>();
-for (const [id, t] of self) {
-	const seen = new Set<string>();
-	for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-		const node = byId.get(at);
-		if (!node) break;
-		const { functionName, url, lineNumber } = node.callFrame;
-		const file = url.replace(/^file:\/\//, "").replace(`${process.cwd()}/`, "");
-		if (!file.startsWith("src/") && !file.includes("node_modules/hono/")) continue;
-		const key = `${functionName || "(anonymous)"}  ${file}:${lineNumber + 1}`;
-		if (seen.has(key)) continue;
-		seen.add(key);
-		inclusive.set(key, (inclusive.get(key) ?? 0) + t);
-	}
-}
+// Inclusive time of the app's own functions and Hono's: where a request's time goes stage by stage.
+const inclusive = inclusiveTimes(profile, self, (node) => {
+	const { functionName, url, lineNumber } = node.callFrame;
+	const file = url.replace(/^file:\/\//, "").replace(`${process.cwd()}/`, "");
+	if (!file.startsWith("src/") && !file.includes("node_modules/hono/")) return undefined;
+	return `${functionName || "(anonymous)"}  ${file}:${lineNumber + 1}`;
+});
 log("\ninclusive time of src/ and hono functions (µs per request):");
 for (const [k, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
 	log(`  ${(t / n).toFixed(1).padStart(7)}  ${pct(t)}  ${k}`);
