@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as z from "zod/mini";
 import { type FastPath, fastError, fastLlm, fastLogRows, fastSpan } from "../../src/ingest/fast.ts";
-import { logRows, type Provenance } from "../../src/ingest/rows.ts";
 import { LIMITS } from "../../src/ingest/limits.ts";
+import { logRows, type Provenance } from "../../src/ingest/rows.ts";
 import {
 	Breadcrumb,
 	ErrorBody,
