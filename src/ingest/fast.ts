@@ -93,10 +93,10 @@ function two(s: string, i: number): number {
 }
 
 /**
- * "YYYY-MM-DDThh:mm:ss.fffZ" (what toISOString and every SDK send) read by arithmetic; NaN for any other form.
- * Only for years 1900-2299, where the result needs no range check.
+ * True for "YYYY-MM-DDThh:mm:ss.fffZ" (what toISOString and every SDK send) naming a real instant of 1900-2299:
+ * a form zod's pattern accepts whose time needs no range check.
  */
-function canonicalTime(s: string): number {
+function isCanonicalTime(s: string): boolean {
 	if (
 		s.length !== 24 ||
 		s.charCodeAt(4) !== 45 ||
@@ -107,23 +107,37 @@ function canonicalTime(s: string): number {
 		s.charCodeAt(19) !== 46 ||
 		s.charCodeAt(23) !== 90
 	)
-		return Number.NaN;
+		return false;
 	const century = two(s, 0);
 	const yy = two(s, 2);
 	const year = century < 0 || yy < 0 ? -1 : century * 100 + yy;
 	const month = two(s, 5);
 	const day = two(s, 8);
+	if (year < 1900 || year > 2299 || month < 1 || month > 12 || day < 1) return false;
+	const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+	if (day > (month === 2 && leap ? 29 : (DAYS[month - 1] as number))) return false;
 	const hour = two(s, 11);
 	const minute = two(s, 14);
 	const second = two(s, 17);
-	const m3 = digit(s, 22);
-	const milli = two(s, 20) < 0 || m3 > 9 ? -1 : two(s, 20) * 10 + m3;
-	if (year < 1900 || year > 2299 || month < 1 || month > 12 || day < 1) return Number.NaN;
-	const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-	const days = month === 2 && leap ? 29 : (DAYS[month - 1] as number);
-	if (day > days || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0)
-		return Number.NaN;
-	return daysSinceEpoch(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli;
+	return (
+		hour >= 0 &&
+		hour <= 23 &&
+		minute >= 0 &&
+		minute <= 59 &&
+		second >= 0 &&
+		second <= 59 &&
+		two(s, 20) >= 0 &&
+		digit(s, 22) <= 9
+	);
+}
+
+/** A canonical time (isCanonicalTime) in milliseconds, by arithmetic. */
+function canonicalTime(s: string): number {
+	const year = two(s, 0) * 100 + two(s, 2);
+	const month = two(s, 5);
+	const millis = two(s, 20) * 10 + digit(s, 22);
+	const clock = two(s, 11) * 3_600_000 + two(s, 14) * 60_000 + two(s, 17) * 1000 + millis;
+	return daysSinceEpoch(year, month, two(s, 8)) * 86_400_000 + clock;
 }
 
 /** Days from 1970-01-01 to a Gregorian date (Howard Hinnant's days_from_civil), by integer arithmetic. */
@@ -139,8 +153,7 @@ function daysSinceEpoch(year: number, month: number, day: number): number {
 /** isoTimestamp: the canonical form by arithmetic, any other form by zod's own pattern and Date.parse. */
 function timestamp(v: unknown): number {
 	if (typeof v !== "string") bail();
-	const fast = canonicalTime(v);
-	if (!Number.isNaN(fast)) return fast;
+	if (isCanonicalTime(v)) return canonicalTime(v);
 	if (!ISO_DATETIME.test(v)) bail();
 	const ms = Date.parse(v);
 	if (!(ms >= MIN_TIME && ms <= MAX_TIME)) bail();
@@ -152,7 +165,7 @@ function timestamp(v: unknown): number {
  * calendar are checked), any other accepted form goes through milliseconds as on the zod path.
  */
 function rowTime(v: unknown): string {
-	if (typeof v === "string" && !Number.isNaN(canonicalTime(v))) return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
+	if (typeof v === "string" && isCanonicalTime(v)) return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
 	return clickhouseTime(timestamp(v));
 }
 
