@@ -40,32 +40,21 @@ export function contentTypeAccepted(contentType: string | undefined, extra: read
 	return type === "" || JSON_TYPES.has(type) || extra.includes(type);
 }
 
-/**
- * Reads at most `max` bytes from a stream; null when there are more. With the declared length, into one buffer
- * of that size as the chunks arrive (the body is then held once, never as chunks plus their concatenation).
- */
-async function collect(stream: ReadableStream<Uint8Array>, max: number, declared = 0): Promise<Bytes | null> {
+/** Reads at most `max` bytes from a stream; null when there are more. */
+async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise<Bytes | null> {
 	const reader = stream.getReader();
-	let into: Bytes | null = declared > 0 ? new Uint8Array(declared) : null;
 	const chunks: Uint8Array[] = [];
 	let total = 0;
 	for (;;) {
 		const { done, value } = await reader.read();
 		if (done) break;
-		if (total + value.byteLength > max) {
+		total += value.byteLength;
+		if (total > max) {
 			await reader.cancel().catch(() => undefined);
 			return null;
 		}
-		if (into && total + value.byteLength <= into.byteLength) into.set(value, total);
-		else {
-			// More than declared (only an in-process Request can do that): gather the rest as chunks.
-			if (into) chunks.push(into.subarray(0, total));
-			into = null;
-			chunks.push(value);
-		}
-		total += value.byteLength;
+		chunks.push(value);
 	}
-	if (into) return total === into.byteLength ? into : into.subarray(0, total);
 	if (chunks.length === 1 && chunks[0]?.buffer instanceof ArrayBuffer) return chunks[0] as Bytes;
 	const out = new Uint8Array(total);
 	let offset = 0;
@@ -75,9 +64,6 @@ async function collect(stream: ReadableStream<Uint8Array>, max: number, declared
 	}
 	return out;
 }
-
-/** Up to this size a declared body is read in one call (cheapest per request); above it, into one buffer. */
-const ONE_CALL_BYTES = 64 * 1024;
 
 const EMPTY: Bytes = new Uint8Array(0);
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -99,16 +85,15 @@ export async function readBody(
 	const declared = Number(length);
 	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
 
-	// With a declared length, HTTP framing bounds what arrives by it: a small body is read in one call (without
-	// touching req.body, which makes the runtime build a stream object first), a large one into one buffer of
-	// its size. Without one (chunked), count while reading and stop at the limit.
-	const known = length !== null && Number.isInteger(declared);
+	// With a declared length, HTTP framing bounds what arrives by it: read in one call (without touching req.body,
+	// which makes the runtime build a stream object first; one call is also far cheaper in workerd than reading
+	// chunk by chunk), then check what came. Without one (chunked), count while reading and stop at the limit.
 	let raw: Bytes | null;
-	if (known && declared <= ONE_CALL_BYTES) raw = new Uint8Array(await req.arrayBuffer());
+	if (length !== null && Number.isInteger(declared)) raw = new Uint8Array(await req.arrayBuffer());
 	else {
 		const stream = req.body;
 		if (!stream) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
-		raw = await collect(stream, max, known ? declared : 0);
+		raw = await collect(stream, max);
 	}
 	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large" } };
 	let bytes = raw;
