@@ -1,8 +1,7 @@
 import { depthExceeds } from "./json-object.ts";
 import { LIMITS } from "./limits.ts";
-import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
+import { clickhouseTime, type ErrorRow, isoTime, type LogRow, type Provenance } from "./rows.ts";
 import {
-	type ErrorPayload,
 	ISO_DATETIME,
 	type LlmPayload,
 	LOG_LEVELS,
@@ -202,32 +201,46 @@ function logRowsOf(v: unknown, p: Provenance): LogRow[] {
 	return rows;
 }
 
-function breadcrumbs(v: unknown): ErrorPayload["breadcrumbs"] {
-	if (v === undefined) return undefined;
-	if (!Array.isArray(v) || v.length > LIMITS.breadcrumbs) bail();
-	return v.map((item) => {
-		const b = object(item);
-		return {
-			type: string(b.type, LIMITS.name),
-			message: string(b.message, LIMITS.breadcrumbMessage),
-			timestamp: timestamp(b.timestamp),
-		};
-	});
+/** A breadcrumb's time as the row keeps it (ISO): a canonical one is kept as sent, once checked. */
+function breadcrumbTime(v: unknown): string {
+	if (typeof v === "string" && isCanonicalTime(v)) return v;
+	return isoTime(timestamp(v));
 }
 
-function errorBody(v: unknown): ErrorPayload {
+/** The row's breadcrumbs column (JSON text), as errorRow writes it. */
+function breadcrumbsText(v: unknown): string {
+	if (v === undefined) return "[]";
+	if (!Array.isArray(v) || v.length > LIMITS.breadcrumbs) bail();
+	return JSON.stringify(
+		v.map((item) => {
+			const b = object(item);
+			return {
+				type: string(b.type, LIMITS.name),
+				message: string(b.message, LIMITS.breadcrumbMessage),
+				timestamp: breadcrumbTime(b.timestamp),
+			};
+		}),
+	);
+}
+
+/** Straight from JSON to the error row, fingerprint left empty: what errorRow(ErrorBody.parse(json), "", p) gives. */
+function errorRowOf(v: unknown, p: Provenance): ErrorRow {
 	const b = object(v);
 	return {
+		project_id: p.projectId,
+		api_key_id: p.apiKeyId,
+		received_at: clickhouseTime(p.receivedAt),
 		service: defaulted(b.service, LIMITS.name, "unknown"),
 		environment: defaulted(b.environment, LIMITS.name, "production"),
+		release: optionalString(b.release, LIMITS.release) ?? "",
+		fingerprint: "",
 		error_message: string(b.error_message, LIMITS.errorMessage),
 		stack_trace: string(b.stack_trace, LIMITS.stackTrace),
 		severity: b.severity === undefined ? "medium" : oneOf(b.severity, SEVERITIES),
-		context: optionalJsonObject(b.context),
-		trace_id: optionalString(b.trace_id, LIMITS.id),
-		user_id: optionalString(b.user_id, LIMITS.id),
-		release: optionalString(b.release, LIMITS.release),
-		breadcrumbs: breadcrumbs(b.breadcrumbs),
+		context: optionalJsonObject(b.context) ?? "{}",
+		trace_id: optionalString(b.trace_id, LIMITS.id) ?? "",
+		user_id: optionalString(b.user_id, LIMITS.id) ?? "",
+		breadcrumbs: breadcrumbsText(b.breadcrumbs),
 	};
 }
 
@@ -281,6 +294,7 @@ function orUndefined<A extends unknown[], T>(check: (...args: A) => T): (...args
 
 /** The log rows of a body, or undefined when zod must decide (then: logRows(LogsBody.parse(json), p)). */
 export const fastLogRows: (json: unknown, p: Provenance) => LogRow[] | undefined = orUndefined(logRowsOf);
-export const fastError: FastPath<ErrorPayload> = orUndefined(errorBody);
+/** The error row (fingerprint still empty), or undefined when zod must decide (then: errorRow(ErrorBody.parse(json), "", p)). */
+export const fastErrorRow: (json: unknown, p: Provenance) => ErrorRow | undefined = orUndefined(errorRowOf);
 export const fastSpan: FastPath<SpanPayload> = orUndefined(spanBody);
 export const fastLlm: FastPath<LlmPayload> = orUndefined(llmBody);

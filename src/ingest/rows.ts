@@ -142,3 +142,5 @@ export function llmRow(body: LlmPayload, p: Provenance) {
 		metadata: body.metadata ?? "{}",
 	};
 }
+
+export type ErrorRow = ReturnType<typeof errorRow>;
