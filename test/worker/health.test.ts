@@ -40,7 +40,8 @@ describe("GET /health/ready", () => {
 				const others = Object.entries(body.dependencies).filter(([n]) => n !== name);
 				for (const [, dep] of others) expect(dep.status).toBe("ok");
 			});
-			expect((await call("/health/ready")).status).toBe(200);
+			const back = await call("/health/ready");
+			expect(back.status, await back.text()).toBe(200);
 		});
 	}
 });
