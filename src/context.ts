@@ -124,7 +124,7 @@ export interface DeliveryOptions {
 }
 
 export interface AppDeps {
-	/** The request's services for the parsed config (production: built once per config, see services/index.ts). */
+	/** Builds the request's services from the parsed config (per request: Workers forbid sharing I/O across requests). */
 	services(config: Config): Services;
 	now?(): number;
 	delivery?: Partial<DeliveryOptions>;

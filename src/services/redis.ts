@@ -17,9 +17,6 @@ export function createRedis(config: Config["redis"]): Redis {
 		retry: { retries: 1, backoff: () => 20 },
 		enableTelemetry: false,
 		automaticDeserialization: false,
-		// Off: it batches the commands issued in the same tick into one fetch, across requests when the client is
-		// shared (services/index.ts), and a Worker must not wait on another request's I/O.
-		enableAutoPipelining: false,
 	});
 }
 
@@ -71,32 +68,20 @@ const ephemeralCache = new Map<string, number>();
 export class UpstashRateLimiter implements RateLimiter {
 	readonly #redis: Redis;
 	readonly #timeoutMs: number;
-	/** One limiter per limit (keys share the default or carry their own), made once. */
-	readonly #limiters = new Map<number, Ratelimit>();
 	constructor(redis: Redis, timeoutMs: number) {
 		this.#redis = redis;
 		this.#timeoutMs = timeoutMs;
 	}
 
-	#limiter(perMinute: number): Ratelimit {
-		let limiter = this.#limiters.get(perMinute);
-		if (limiter === undefined) {
-			limiter = new Ratelimit({
-				redis: this.#redis,
-				limiter: Ratelimit.slidingWindow(perMinute, "60 s"),
-				prefix: "dt:rl",
-				ephemeralCache,
-				timeout: this.#timeoutMs,
-				analytics: false,
-			});
-			if (this.#limiters.size >= 256) this.#limiters.clear();
-			this.#limiters.set(perMinute, limiter);
-		}
-		return limiter;
-	}
-
 	async limit(identifier: string, perMinute: number): Promise<RateLimitDecision> {
-		const limiter = this.#limiter(perMinute);
+		const limiter = new Ratelimit({
+			redis: this.#redis,
+			limiter: Ratelimit.slidingWindow(perMinute, "60 s"),
+			prefix: "dt:rl",
+			ephemeralCache,
+			timeout: this.#timeoutMs,
+			analytics: false,
+		});
 		const failOpen = (): RateLimitDecision => ({
 			success: true,
 			limit: perMinute,
