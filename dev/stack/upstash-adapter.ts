@@ -142,17 +142,7 @@ class Pool {
 	async run(commands: string[][]): Promise<Reply[]> {
 		let conn = this.idle.pop();
 		while (conn?.closed) conn = this.idle.pop();
-		if (conn === undefined) return this.send(await RedisConnection.open(this.port), commands);
-		try {
-			return await this.send(conn, commands);
-		} catch {
-			// A pooled connection can be dead without knowing it yet (redis-server restarted under it): the
-			// commands never reached a server, so once more on a fresh connection.
-			return this.send(await RedisConnection.open(this.port), commands);
-		}
-	}
-
-	private async send(conn: RedisConnection, commands: string[][]): Promise<Reply[]> {
+		conn ??= await RedisConnection.open(this.port);
 		try {
 			const replies = await conn.send(commands);
 			if (this.shut || this.idle.length >= 8) conn.close();

@@ -102,8 +102,8 @@ export function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> 
  * Reads the body (limits, decompression) and parses it as JSON. Every refusal is a documented 4xx (a thrown
  * FailureError).
  */
-export async function readJson(c: Context<AppEnv>, extraTypes?: readonly string[]): Promise<unknown> {
-	if (!contentTypeAccepted(c.req.header("content-type"), extraTypes)) {
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+	if (!contentTypeAccepted(c.req.header("content-type"))) {
 		throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
 	}
 	const body = await readBody(c.req.raw, MAX_BODY_BYTES, { contentLength: c.get("contentLength") });
