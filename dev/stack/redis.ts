@@ -37,6 +37,24 @@ export function findRedisServer(): string {
 	);
 }
 
+/**
+ * True when INFO comes from the process we spawned and it has finished loading its data. Fields are matched as
+ * whole lines: Redis 7's `async_loading:0` contains the text `loading:0`, and matching that substring once called
+ * Redis ready while it was still replaying its AOF (clients then got "LOADING Redis is loading the dataset").
+ */
+export function infoSaysReady(info: string, pid: number | undefined): boolean {
+	const fields = new Map<string, string>();
+	for (const line of info.split("\r\n")) {
+		const colon = line.indexOf(":");
+		if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1));
+	}
+	return (
+		fields.get("process_id") === String(pid) &&
+		fields.get("loading") === "0" &&
+		(fields.get("async_loading") ?? "0") === "0"
+	);
+}
+
 /** Resolves once the redis-server we spawned (checked by pid, not just anyone on the port) answers. */
 async function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
 	const deadline = Date.now() + 15_000;
@@ -50,9 +68,12 @@ async function waitUntilReady(child: ChildProcess, port: number): Promise<void> 
 				// Bounded: whatever else may hold the port need not answer at all.
 				const probe = conn.send([["INFO", "server", "persistence"]]).then(([r]) => r);
 				const info = await Promise.race([probe, sleep(1000).then(() => null)]);
-				// INFO answers during the AOF replay while other commands get LOADING: wait for loading:0 too.
 				const text = Buffer.isBuffer(info) ? info.toString() : "";
-				if (text.includes(`process_id:${child.pid}\r\n`) && text.includes("loading:0\r\n")) return;
+				if (infoSaysReady(text, child.pid)) {
+					// INFO answers during the AOF replay while data commands get LOADING: one of those must pass too.
+					const [probe] = await conn.send([["EXISTS", "dt:readiness-probe"]]);
+					if (!(probe instanceof Error)) return;
+				}
 			} finally {
 				conn.close();
 			}
