@@ -4,7 +4,8 @@
  * memory (cache hits); the floor is JSON.parse + JSON.stringify of the same body text.
  */
 
-import type { ApiKeyRecord, CachedKey, RateLimitDecision, Services, SpillStats } from "../src/context.ts";
+import type { ApiKeyRecord, Services, SharedLookup, SpillStats } from "../src/context.ts";
+import type { LimitAnswer } from "../src/ratelimit/budget.ts";
 import { createBareApp } from "./bare-app.ts";
 
 export { type BenchCase, benchCases } from "./cases.ts";
@@ -46,20 +47,18 @@ export function memoryServices(): Services {
 	return {
 		keys: { findByHash: async () => RECORD, touchLastUsed: ok, ping: ok },
 		keyCache: {
-			get: async (): Promise<CachedKey> => ({ record: RECORD, fetchedAt: Date.now() }),
+			lookup: async (): Promise<SharedLookup> => ({ entry: { record: RECORD, fetchedAt: Date.now() }, failures: 0 }),
 			set: ok,
 			claimTouch: async () => true,
-			authFailures: async () => 0,
 			recordAuthFailure: ok,
 			ping: ok,
 		},
 		limiter: {
-			limit: async (_id: string, perMinute: number): Promise<RateLimitDecision> => ({
+			limit: async (_id: string, perMinute: number, rate: number): Promise<LimitAnswer> => ({
 				success: true,
 				limit: perMinute,
-				remaining: perMinute - 1,
+				remaining: perMinute - rate,
 				reset: Date.now() + 60_000,
-				failedOpen: false,
 			}),
 		},
 		events: { insert: ok, ping: ok },

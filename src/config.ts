@@ -9,6 +9,8 @@ export interface Config {
 	redis: { url: string; token: string };
 	clickhouse: { url: string; user: string; password: string; database: string };
 	rateLimitPerMinute: number;
+	/** The longest a request admitted on the isolate's budget waits before it is reported to Redis (T). */
+	rateLimitFlushMs: number;
 }
 
 const url = z.url({ protocol: /^https?$/ });
@@ -22,6 +24,7 @@ const EnvSchema = z.object({
 	CLICKHOUSE_PASSWORD: z._default(z.string(), ""),
 	CLICKHOUSE_DATABASE: z._default(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), "deeptracer"),
 	RATE_LIMIT_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.positive()), 5000),
+	RATE_LIMIT_FLUSH_MS: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(10_000)), 1000),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -52,6 +55,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
 				database: e.CLICKHOUSE_DATABASE,
 			},
 			rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+			rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
 		},
 	};
 }

@@ -1,5 +1,6 @@
 import type { Config } from "./config.ts";
 import type { WideEvent } from "./http/wide-event.ts";
+import type { BudgetStore, LimitAnswer } from "./ratelimit/budget.ts";
 
 /** What authentication learned from the key: identity always comes from here, never from the body. */
 export interface ApiKeyRecord {
@@ -29,30 +30,28 @@ export interface CachedKey {
 	fetchedAt: number;
 }
 
+/** What one read of the shared cache tells about a key and its client, in one round trip. */
+export interface SharedLookup {
+	entry: CachedKey | undefined;
+	/** Failed key lookups from the client's IP in the current minute. */
+	failures: number;
+}
+
 /** Shared cache in front of the key store (Upstash Redis). */
 export interface KeyCache {
-	get(keyHash: string): Promise<CachedKey | undefined>;
+	/** The cached lookup of a key and the IP's failed lookups of the minute starting at `windowStart` (Unix ms). */
+	lookup(keyHash: string, ip: string, windowStart: number): Promise<SharedLookup>;
 	set(keyHash: string, entry: CachedKey): Promise<void>;
 	/** Claims the once-a-minute slot for recording last_used_at; false when another request already has it. */
 	claimTouch(keyId: string): Promise<boolean>;
-	/** Failed key lookups from one client IP in the minute starting at `windowStart` (Unix ms). */
-	authFailures(ip: string, windowStart: number): Promise<number>;
 	recordAuthFailure(ip: string, windowStart: number): Promise<void>;
 	ping(): Promise<void>;
 }
 
-export interface RateLimitDecision {
-	success: boolean;
-	limit: number;
-	remaining: number;
-	/** Unix ms when the window resets. */
-	reset: number;
-	/** Set when the limiter could not decide and let the request through. */
-	failedOpen: boolean;
-}
-
+/** The shared count of a key's requests (@upstash/ratelimit's sliding window in Redis). */
 export interface RateLimiter {
-	limit(identifier: string, perMinute: number): Promise<RateLimitDecision>;
+	/** Adds `rate` requests to the identifier's count of the last minute; rejects when Redis could not be asked. */
+	limit(identifier: string, perMinute: number, rate: number): Promise<LimitAnswer>;
 }
 
 export type EventTable = "logs" | "errors" | "spans" | "llm_usage";
@@ -123,11 +122,25 @@ export interface DeliveryOptions {
 	maxBackoffMs: number;
 }
 
+/** How rate limits are decided at the edge (README "Rate limits"). */
+export interface LimitOptions {
+	/** Budgets of this isolate (module scope in production; each test app may have its own, as isolates do). */
+	budgets: BudgetStore;
+	/** The longest a locally admitted request waits before it is reported to Redis (T). */
+	flushMs: number;
+	/** How long a request waits for Redis before it goes through (fail open). */
+	syncTimeoutMs: number;
+}
+
 export interface AppDeps {
-	/** Builds the request's services from the parsed config (per request: Workers forbid sharing I/O across requests). */
+	/**
+	 * The services for a parsed config. Production builds them once per isolate and config: they hold no I/O
+	 * object of any request (every call makes its own fetch), so requests may share them.
+	 */
 	services(config: Config): Services;
 	now?(): number;
 	delivery?: Partial<DeliveryOptions>;
+	limits?: Partial<LimitOptions>;
 }
 
 export interface AppEnv {

@@ -1,9 +1,9 @@
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { replaySpill } from "./delivery/replay.ts";
-import { createServices } from "./services/index.ts";
+import { isolateServices } from "./services/index.ts";
 
-const app = createApp({ services: createServices });
+const app = createApp({ services: isolateServices });
 
 export default {
 	fetch: app.fetch,
@@ -15,7 +15,7 @@ export default {
 			console.error(JSON.stringify({ outcome: "misconfigured", problems: loaded.problems }));
 			return;
 		}
-		const work = replaySpill(createServices(loaded.config)).then((report) => {
+		const work = replaySpill(isolateServices(loaded.config)).then((report) => {
 			const line = JSON.stringify({ route: "scheduled:replay", ...report });
 			if (report.error) console.error(line);
 			else console.log(line);

@@ -1,13 +1,14 @@
 import type { Services } from "../context.ts";
-import { withTimeout } from "../util/timeout.ts";
 
 /**
- * Failed key lookups (unknown keys that reached Postgres) allowed per client IP per minute. Past it, that IP's
- * uncached keys get 429 without a lookup: a flood of random keys cannot drive queries into Postgres.
+ * Failed key lookups (unknown keys that reached Postgres) allowed per client IP per minute. Past it, that IP's keys
+ * without a cache entry get 429 "Too many invalid API keys" without a lookup (but for a trickle): a flood of
+ * random keys cannot drive queries into Postgres. Keys with a positive cache entry are never throttled.
  */
 export const AUTH_FAILURES_PER_MINUTE = 30;
 const WINDOW_MS = 60_000;
-const REDIS_TIMEOUT_MS = 500;
+const THROTTLED_LOOKUP_INTERVAL_MS = 1_000;
+let lastTrickle = 0;
 const MAX_TRACKED_IPS = 10_000;
 
 // Isolate-lifetime counts, so a flood is stopped even when Redis is unreachable (and without a Redis call per request).
@@ -29,25 +30,27 @@ function localCount(ip: string, windowStart: number): { windowStart: number; fai
 	return entry;
 }
 
-/** True when `ip` used up its failed lookups for this minute (this isolate's count, then everyone's in Redis). */
-export async function lookupsThrottled(
-	ip: string,
-	services: Pick<Services, "keyCache">,
-	now: number,
-): Promise<boolean> {
-	const windowStart = windowStartOf(now);
-	const entry = localCount(ip, windowStart);
-	if (entry.failures >= AUTH_FAILURES_PER_MINUTE) return true;
-	try {
-		const shared = await withTimeout(services.keyCache.authFailures(ip, windowStart), REDIS_TIMEOUT_MS);
-		if (shared >= AUTH_FAILURES_PER_MINUTE) {
-			entry.failures = Math.max(entry.failures, shared);
-			return true;
-		}
-	} catch {
-		// Redis down: this isolate's count still applies.
+/**
+ * True when `ip` used up its failed lookups for this minute (this isolate's count, or everyone's as Redis gave it
+ * with the key-cache read). Even then one lookup per second per isolate goes through, so that a valid key that
+ * has no cache entry (a new key, an evicted one) sent from behind the same address is not locked out for the rest
+ * of the minute; a flood reaches Postgres at that trickle, not per request.
+ */
+export function lookupsThrottled(ip: string, sharedFailures: number | undefined, now: number): boolean {
+	const entry = localCount(ip, windowStartOf(now));
+	if (sharedFailures !== undefined) entry.failures = Math.max(entry.failures, sharedFailures);
+	if (entry.failures < AUTH_FAILURES_PER_MINUTE) return false;
+	if (now - lastTrickle >= THROTTLED_LOOKUP_INTERVAL_MS) {
+		lastTrickle = now;
+		return false;
 	}
-	return false;
+	return true;
+}
+
+/** True when lookups from `ip` have failed in this minute (in this isolate): it may be guessing keys. */
+export function recentlyFailed(ip: string, now: number): boolean {
+	const entry = local.get(ip);
+	return entry !== undefined && entry.windowStart === windowStartOf(now) && entry.failures > 0;
 }
 
 export function recordLookupFailure(ip: string, services: Pick<Services, "keyCache">, now: number): Promise<void> {
@@ -59,4 +62,5 @@ export function recordLookupFailure(ip: string, services: Pick<Services, "keyCac
 /** Test hook. */
 export function clearAuthFailures(): void {
 	local.clear();
+	lastTrickle = 0;
 }

@@ -1,6 +1,6 @@
-import type { ApiKeyRecord, CachedKey, Services } from "../context.ts";
+import type { ApiKeyRecord, CachedKey, Services, SharedLookup } from "../context.ts";
 import { withTimeout } from "../util/timeout.ts";
-import { lookupsThrottled, recordLookupFailure } from "./abuse.ts";
+import { lookupsThrottled, recordLookupFailure, windowStartOf } from "./abuse.ts";
 
 /** A lookup older than this is read again from Postgres: the bound on how long a revoked key keeps working. */
 export const MAX_LOOKUP_AGE_MS = 60_000;
@@ -47,8 +47,9 @@ export function isolateLookup(keyHash: string, now: number): KeyLookup | undefin
 }
 
 /**
- * Resolves a key hash through the tiers: isolate cache → Redis → Postgres.
- * Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an unseen one is unavailable.
+ * Resolves a key hash through the tiers: isolate cache → Redis (the cached entry and the client IP's failed lookups
+ * in one read) → Postgres. Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an
+ * unseen one is unavailable.
  */
 export async function lookupKey(
 	keyHash: string,
@@ -60,31 +61,32 @@ export async function lookupKey(
 	const local = isolateCache.get(keyHash);
 	if (local && now < local.freshUntil) return found(local.entry, "isolate");
 
-	let shared: CachedKey | undefined;
-	let redisUp = true;
+	let shared: SharedLookup | undefined;
 	try {
-		shared = await withTimeout(services.keyCache.get(keyHash), REDIS_TIMEOUT_MS);
+		shared = await withTimeout(services.keyCache.lookup(keyHash, clientIp, windowStartOf(now)), REDIS_TIMEOUT_MS);
 	} catch {
-		redisUp = false;
+		// Redis down: Postgres decides, and this isolate's failure counts still throttle.
 	}
-	if (shared && now - shared.fetchedAt < MAX_LOOKUP_AGE_MS) {
-		remember(keyHash, shared, now);
-		return found(shared, "redis");
+	const cached = shared?.entry;
+	if (cached && now - cached.fetchedAt < MAX_LOOKUP_AGE_MS) {
+		remember(keyHash, cached, now);
+		return found(cached, "redis");
 	}
 
-	if (!shared && (await lookupsThrottled(clientIp, services, now))) return { ok: false, reason: "throttled" };
+	// A key with a positive entry anywhere is a real key, however stale the entry: never throttled.
+	const known = cached?.record ?? local?.entry.record;
+	if (!known && lookupsThrottled(clientIp, shared?.failures, now)) return { ok: false, reason: "throttled" };
 
 	let record: ApiKeyRecord | null;
 	try {
 		record = await withTimeout(services.keys.findByHash(keyHash), POSTGRES_TIMEOUT_MS);
 	} catch {
-		const stale = shared?.record ? shared : local?.entry;
-		if (stale?.record) return { ok: true, record: stale.record, source: "stale" };
+		if (known) return { ok: true, record: known, source: "stale" };
 		return { ok: false, reason: "unavailable" };
 	}
 	const entry: CachedKey = { record, fetchedAt: now };
 	remember(keyHash, entry, now);
-	if (redisUp) defer(services.keyCache.set(keyHash, entry).catch(() => undefined));
+	if (shared) defer(services.keyCache.set(keyHash, entry).catch(() => undefined));
 	if (!record) defer(recordLookupFailure(clientIp, services, now));
 	return found(entry, "postgres");
 }

@@ -1,8 +1,9 @@
 import type { Context } from "hono";
-import { secondsToWindowEnd } from "../auth/abuse.ts";
+import { recentlyFailed, secondsToWindowEnd } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
-import { isolateLookup, lookupKey, touchDue, touchKey } from "../auth/lookup.ts";
-import type { AppEnv } from "../context.ts";
+import { isolateLookup, type KeyLookup, lookupKey, touchDue, touchKey } from "../auth/lookup.ts";
+import type { ApiKeyRecord, AppEnv } from "../context.ts";
+import { type EdgeLimits, type LimitDecision, prime } from "../ratelimit/edge.ts";
 import { FailureError } from "./errors.ts";
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -18,25 +19,51 @@ async function hashAndRemember(key: string): Promise<string> {
 	return hash;
 }
 
-/** Authenticates `Authorization: Bearer dt_…`; sets c.var.apiKey. 401 for anything but a live key, 503 when unverifiable. */
-export async function authenticate(c: Context<AppEnv>, clock: () => number): Promise<void> {
-	const event = c.get("event");
+/** Who is calling: the key's record, its hash (the rate limit's identifier), and a limit call begun with the lookup. */
+export interface Caller {
+	record: ApiKeyRecord;
+	keyHash: string;
+	/** A key new to the isolate: the rate-limit call made alongside the lookup, with the default limit. */
+	primed?: Promise<LimitDecision>;
+}
+
+/**
+ * Authenticates `Authorization: Bearer dt_…`. 401 for anything but a live key, 503 when unverifiable. A key known
+ * to the isolate is answered synchronously (nothing awaited); a new one costs one round trip when Redis has it,
+ * with its rate-limit call sent alongside.
+ */
+export function authenticate(c: Context<AppEnv>, now: number, limits: EdgeLimits): Caller | Promise<Caller> {
 	const key = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
 	if (!key || !API_KEY_FORMAT.test(key)) throw new FailureError({ kind: "unauthorized" });
+	const hash = keyHashes.get(key);
+	if (hash === undefined) return hashAndRemember(key).then((h) => byHash(c, h, now, limits));
+	return byHash(c, hash, now, limits);
+}
 
-	const services = c.get("services");
-	const now = clock();
+function byHash(c: Context<AppEnv>, keyHash: string, now: number, limits: EdgeLimits): Caller | Promise<Caller> {
+	const local = isolateLookup(keyHash, now);
+	if (local) return { record: accept(c, local, now), keyHash };
+	return lookUp(c, keyHash, now, limits);
+}
+
+async function lookUp(c: Context<AppEnv>, keyHash: string, now: number, limits: EdgeLimits): Promise<Caller> {
+	// Set by Cloudflare's edge; absent locally, where every client shares one bucket.
+	const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+	// Not for an address that is guessing keys: a flood must not write limiter state for keys that do not exist.
+	const primed = recentlyFailed(ip, now) ? undefined : prime(keyHash, c.get("config").rateLimitPerMinute, limits);
+	// Settled even when the key is refused: its answer lands in the budget; nobody else awaits it.
+	primed?.catch(() => undefined);
 	const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-	// The warm path (hash and record known to this isolate) does not wait on anything.
-	const hash = keyHashes.get(key) ?? (await hashAndRemember(key));
-	const result =
-		isolateLookup(hash, now) ??
-		// Set by Cloudflare's edge; absent locally, where every client shares one bucket.
-		(await lookupKey(hash, services, now, defer, c.req.header("cf-connecting-ip") ?? "unknown"));
+	const result = await lookupKey(keyHash, c.get("services"), now, defer, ip);
+	return { record: accept(c, result, now), keyHash, primed };
+}
+
+/** The record of a live key, or the request's refusal; records use, in the background, at most once a minute. */
+function accept(c: Context<AppEnv>, result: KeyLookup, now: number): ApiKeyRecord {
+	const event = c.get("event");
 	if (!result.ok) {
 		if (result.reason === "throttled") {
-			event.outcome = "auth_throttled";
-			throw new FailureError({ kind: "rate_limited", retryAfterSeconds: secondsToWindowEnd(now) });
+			throw new FailureError({ kind: "auth_throttled", retryAfterSeconds: secondsToWindowEnd(now) });
 		}
 		throw new FailureError({ kind: result.reason === "unavailable" ? "auth_unavailable" : "unauthorized" });
 	}
@@ -48,5 +75,8 @@ export async function authenticate(c: Context<AppEnv>, clock: () => number): Pro
 		throw new FailureError({ kind: "unauthorized" });
 	}
 	c.set("apiKey", record);
-	if (touchDue(record.id, now)) defer(touchKey(record.id, services, now).catch(() => undefined));
+	if (touchDue(record.id, now)) {
+		c.executionCtx.waitUntil(touchKey(record.id, c.get("services"), now).catch(() => undefined));
+	}
+	return record;
 }

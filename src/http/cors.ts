@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
-import { FailureError } from "./errors.ts";
 import { respond, setHeader } from "./respond.ts";
 
 export const ALLOWED_REQUEST_HEADERS =
@@ -44,11 +43,4 @@ export function originAllowed(origin: string, allowed: readonly string[]): boole
 		}
 	}
 	return false;
-}
-
-/** 403 for a browser origin outside the key's allow-list; requests without Origin are never refused for it. */
-export function checkOrigin(c: Context<AppEnv>, origin: string | undefined): void {
-	if (origin !== undefined && !originAllowed(origin, c.get("apiKey").allowedOrigins)) {
-		throw new FailureError({ kind: "origin_refused" });
-	}
 }

@@ -8,6 +8,7 @@ export type Failure =
 	| { kind: "auth_unavailable" }
 	| { kind: "origin_refused" }
 	| { kind: "rate_limited"; retryAfterSeconds: number }
+	| { kind: "auth_throttled"; retryAfterSeconds: number }
 	| { kind: "invalid_payload"; issues: unknown[] }
 	| { kind: "malformed_json" }
 	| { kind: "undecodable_body"; reason: string }
@@ -38,6 +39,12 @@ function describe(failure: Failure): { status: ContentfulStatusCode; body: objec
 			return {
 				status: 429,
 				body: { error: "Rate limit exceeded" },
+				headers: { "Retry-After": String(failure.retryAfterSeconds) },
+			};
+		case "auth_throttled":
+			return {
+				status: 429,
+				body: { error: "Too many invalid API keys from this address" },
 				headers: { "Retry-After": String(failure.retryAfterSeconds) },
 			};
 		case "invalid_payload":

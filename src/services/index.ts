@@ -5,17 +5,27 @@ import { createSql, NeonApiKeyStore } from "./postgres.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
 import { RedisSpill } from "./spill.ts";
 
-/** How long the rate limiter may take before the request goes through uncounted (fail open). */
-const RATE_LIMIT_TIMEOUT_MS = 300;
-
-/** The production services, built per request from the parsed config. */
+/** The production services for a parsed config (the clients hold settings only; every call makes its own fetch). */
 export function createServices(config: Config): Services {
 	const redis = createRedis(config.redis);
 	return {
 		keys: new NeonApiKeyStore(createSql(config)),
 		keyCache: new RedisKeyCache(redis),
-		limiter: new UpstashRateLimiter(redis, RATE_LIMIT_TIMEOUT_MS),
+		limiter: new UpstashRateLimiter(redis),
 		events: new ClickHouseEventWriter(createClickHouse(config.clickhouse)),
 		spill: new RedisSpill(redis),
 	};
+}
+
+// A config is parsed once per env object, so this builds the services once per isolate (and env).
+const built = new WeakMap<Config, Services>();
+
+/** createServices, once per config: what the worker uses, so no request pays for building clients. */
+export function isolateServices(config: Config): Services {
+	let services = built.get(config);
+	if (services === undefined) {
+		services = createServices(config);
+		built.set(config, services);
+	}
+	return services;
 }

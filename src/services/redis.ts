@@ -2,10 +2,14 @@ import { Ratelimit } from "@upstash/ratelimit/dist/index.mjs";
 import { Redis } from "@upstash/redis/cloudflare";
 import { authFailureKey, keyCacheKey, touchKey } from "../auth/cache-keys.ts";
 import type { Config } from "../config.ts";
-import type { CachedKey, KeyCache, RateLimitDecision, RateLimiter } from "../context.ts";
+import type { CachedKey, KeyCache, RateLimiter, SharedLookup } from "../context.ts";
+import type { LimitAnswer } from "../ratelimit/budget.ts";
 
-/** Positive entries outlive their freshness so that they can serve while Postgres is unreachable. */
-const POSITIVE_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * Positive entries outlive their freshness by far: they serve while Postgres is unreachable, and a key with an
+ * entry is never throttled as a random-key flood would be (src/auth/abuse.ts). Revocation evicts them.
+ */
+const POSITIVE_TTL_SECONDS = 30 * 24 * 60 * 60;
 const NEGATIVE_TTL_SECONDS = 60;
 const TOUCH_INTERVAL_SECONDS = 60;
 
@@ -17,6 +21,9 @@ export function createRedis(config: Config["redis"]): Redis {
 		retry: { retries: 1, backoff: () => 20 },
 		enableTelemetry: false,
 		automaticDeserialization: false,
+		// The client is shared by an isolate's requests: a pipeline gathered across requests would make one
+		// request's fetch carry (and resolve) another's commands. Commands sent together go out concurrently.
+		enableAutoPipelining: false,
 	});
 }
 
@@ -26,14 +33,12 @@ export class RedisKeyCache implements KeyCache {
 		this.#redis = redis;
 	}
 
-	async get(keyHash: string): Promise<CachedKey | undefined> {
-		const raw = await this.#redis.get<string>(keyCacheKey(keyHash));
-		if (typeof raw !== "string") return undefined;
-		try {
-			return JSON.parse(raw) as CachedKey;
-		} catch {
-			return undefined;
-		}
+	async lookup(keyHash: string, ip: string, windowStart: number): Promise<SharedLookup> {
+		const [raw, failures] = await this.#redis.mget<[string | null, string | null]>(
+			keyCacheKey(keyHash),
+			authFailureKey(ip, windowStart),
+		);
+		return { entry: parseEntry(raw), failures: Number(failures ?? 0) || 0 };
 	}
 
 	async set(keyHash: string, entry: CachedKey): Promise<void> {
@@ -44,10 +49,6 @@ export class RedisKeyCache implements KeyCache {
 	async claimTouch(keyId: string): Promise<boolean> {
 		const claimed = await this.#redis.set(touchKey(keyId), "1", { nx: true, ex: TOUCH_INTERVAL_SECONDS });
 		return claimed === "OK";
-	}
-
-	async authFailures(ip: string, windowStart: number): Promise<number> {
-		return Number((await this.#redis.get<string>(authFailureKey(ip, windowStart))) ?? 0);
 	}
 
 	async recordAuthFailure(ip: string, windowStart: number): Promise<void> {
@@ -62,39 +63,42 @@ export class RedisKeyCache implements KeyCache {
 	}
 }
 
-// Isolate-lifetime: remembers identifiers blocked until their window resets, saving a Redis call per refused request.
-const ephemeralCache = new Map<string, number>();
+function parseEntry(raw: unknown): CachedKey | undefined {
+	if (typeof raw !== "string") return undefined;
+	try {
+		return JSON.parse(raw) as CachedKey;
+	} catch {
+		return undefined;
+	}
+}
 
+/**
+ * The shared count: @upstash/ratelimit's sliding window, one `limit(id, { rate })` per call. No timeout and no
+ * ephemeral cache here: the edge budget (src/ratelimit/) decides when to wait and remembers blocked keys.
+ */
 export class UpstashRateLimiter implements RateLimiter {
 	readonly #redis: Redis;
-	readonly #timeoutMs: number;
-	constructor(redis: Redis, timeoutMs: number) {
+	// One Ratelimit per limit value (a handful: the default and the keys' own limits).
+	readonly #byLimit = new Map<number, Ratelimit>();
+	constructor(redis: Redis) {
 		this.#redis = redis;
-		this.#timeoutMs = timeoutMs;
 	}
 
-	async limit(identifier: string, perMinute: number): Promise<RateLimitDecision> {
-		const limiter = new Ratelimit({
-			redis: this.#redis,
-			limiter: Ratelimit.slidingWindow(perMinute, "60 s"),
-			prefix: "dt:rl",
-			ephemeralCache,
-			timeout: this.#timeoutMs,
-			analytics: false,
-		});
-		const failOpen = (): RateLimitDecision => ({
-			success: true,
-			limit: perMinute,
-			remaining: perMinute,
-			reset: Date.now() + 60_000,
-			failedOpen: true,
-		});
-		try {
-			const r = await limiter.limit(identifier);
-			if (r.reason === "timeout") return failOpen();
-			return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset, failedOpen: false };
-		} catch {
-			return failOpen();
+	async limit(identifier: string, perMinute: number, rate: number): Promise<LimitAnswer> {
+		let limiter = this.#byLimit.get(perMinute);
+		if (limiter === undefined) {
+			if (this.#byLimit.size >= 64) this.#byLimit.clear();
+			limiter = new Ratelimit({
+				redis: this.#redis,
+				limiter: Ratelimit.slidingWindow(perMinute, "60 s"),
+				prefix: "dt:rl",
+				ephemeralCache: false,
+				timeout: 0,
+				analytics: false,
+			});
+			this.#byLimit.set(perMinute, limiter);
 		}
+		const r = await limiter.limit(identifier, { rate });
+		return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
 	}
 }

@@ -132,6 +132,8 @@ for (const [path, { table, body }] of Object.entries(ROUTES)) {
 				expect(res.status, origin).toBe(403);
 				expect(await res.json()).toEqual({ error: "Origin not allowed" });
 				expectCors(res, origin);
+				// The key is known by now: its rate-limit view goes on the refusal too (nothing spent on it).
+				expectRateLimitHeaders(res);
 			}
 			expect(await storedRows(table, k.projectId)).toHaveLength(4);
 		});
