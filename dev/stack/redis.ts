@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ensureRedisServer, isExecutable } from "./redis-install.ts";
+import { ensureProgram, isExecutable, REDIS_SERVER } from "./system-package.ts";
 import { RedisConnection, startUpstashAdapter, type UpstashAdapter } from "./upstash-adapter.ts";
 
 export interface RedisService {
@@ -74,7 +74,7 @@ export async function startRedis(opts: {
 	token: string;
 	persistent: boolean;
 }): Promise<RedisService> {
-	const bin = await ensureRedisServer();
+	const bin = await ensureProgram(REDIS_SERVER);
 	mkdirSync(opts.dataDir, { recursive: true });
 	const args = [
 		...["--port", String(opts.redisPort), "--bind", "127.0.0.1", "--dir", opts.dataDir],

@@ -1,11 +1,49 @@
 /**
- * Finding redis-server for the local stack, and installing it when it is missing. No Redis server ships on npm, so
- * `npm install && npm run dev` (and `npm test`, and CI) would otherwise stop on a fresh machine. The install runs
- * only without a prompt (root, passwordless sudo, or Homebrew); otherwise the error names the exact command.
+ * Programs the local stack and its tests need that npm cannot bring: redis-server (no Redis server ships on npm)
+ * and, for the browser-beacon test, Chromium. When one is missing it is installed, saying so in one line, if the
+ * system's package manager runs without a prompt (root, passwordless sudo, or Homebrew); otherwise, or with
+ * DT_NO_AUTO_INSTALL=1, the error names the exact command for this system.
  */
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+
+export interface SystemPackage {
+	/** What the messages call it. */
+	label: string;
+	/** Executable names looked up in the search dirs, in order. */
+	binaries: string[];
+	/** Absolute paths tried after the search dirs (macOS app bundles). */
+	paths?: string[];
+	/** An environment variable holding an explicit path, which wins. */
+	envVar: string;
+	/** Package names (brew: the arguments after `brew install`). */
+	apt: string;
+	dnf: string;
+	brew: string;
+}
+
+export const REDIS_SERVER: SystemPackage = {
+	label: "redis-server",
+	binaries: ["redis-server"],
+	envVar: "DT_REDIS_SERVER",
+	apt: "redis-server",
+	dnf: "redis",
+	brew: "redis",
+};
+
+export const CHROMIUM: SystemPackage = {
+	label: "chromium",
+	binaries: ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"],
+	paths: [
+		"/Applications/Chromium.app/Contents/MacOS/Chromium",
+		"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+	],
+	envVar: "DT_CHROMIUM",
+	apt: "chromium",
+	dnf: "chromium",
+	brew: "--cask chromium",
+};
 
 export function isExecutable(path: string): boolean {
 	try {
@@ -16,20 +54,23 @@ export function isExecutable(path: string): boolean {
 	}
 }
 
-/** Where redis-server is looked for: the distributions' and Homebrew's bin directories, then PATH. */
+/** Where programs are looked for: the distributions' and Homebrew's bin directories, then PATH. */
 export function searchDirs(env: NodeJS.ProcessEnv = process.env): string[] {
 	const path = (env.PATH ?? "").split(delimiter).filter(Boolean);
 	return [...new Set(["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", ...path])];
 }
 
-/** DT_REDIS_SERVER (an explicit path) wins; else the first executable redis-server in `dirs`. */
-export function findRedisServer(
+/** The package's envVar (an explicit path) wins; else the first executable in `dirs`, then in its `paths`. */
+export function findProgram(
+	pkg: SystemPackage,
 	dirs: string[] = searchDirs(),
 	env: NodeJS.ProcessEnv = process.env,
 	executable: (path: string) => boolean = isExecutable,
 ): string | undefined {
-	if (env.DT_REDIS_SERVER) return env.DT_REDIS_SERVER;
-	return dirs.map((d) => join(d, "redis-server")).find(executable);
+	const explicit = env[pkg.envVar];
+	if (explicit) return explicit;
+	const candidates = [...pkg.binaries.flatMap((b) => dirs.map((d) => join(d, b))), ...(pkg.paths ?? [])];
+	return candidates.find(executable);
 }
 
 export interface System {
@@ -58,38 +99,38 @@ interface Manager {
 	asUser: boolean;
 }
 
-function packageManager(sys: System): Manager | undefined {
+function packageManager(pkg: SystemPackage, sys: System): Manager | undefined {
 	if (sys.platform === "darwin" || (sys.has("brew") && !sys.has("apt-get") && !sys.has("dnf"))) {
 		if (!sys.has("brew")) return undefined;
-		return { shell: "brew install redis", commands: [["brew", "install", "redis"]], asUser: true };
+		const args = pkg.brew.split(" ");
+		return { shell: `brew install ${pkg.brew}`, commands: [["brew", "install", ...args]], asUser: true };
 	}
 	if (sys.has("apt-get")) {
 		const apt = ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-o", "DPkg::Lock::Timeout=120"];
 		return {
-			shell: "apt-get update && apt-get install -y redis-server",
+			shell: `apt-get update && apt-get install -y ${pkg.apt}`,
 			commands: [
 				[...apt, "update", "-qq"],
-				[...apt, "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
+				[...apt, "install", "-y", "-qq", "--no-install-recommends", pkg.apt],
 			],
 			asUser: false,
 		};
 	}
 	if (sys.has("dnf")) {
-		return { shell: "dnf install -y redis", commands: [["dnf", "install", "-y", "-q", "redis"]], asUser: false };
+		return { shell: `dnf install -y ${pkg.dnf}`, commands: [["dnf", "install", "-y", "-q", pkg.dnf]], asUser: false };
 	}
 	return undefined;
 }
 
-/** Decides whether and how redis-server gets installed on this system; runs nothing but `sudo -n true`. */
-export async function planRedisInstall(sys: System): Promise<InstallPlan> {
-	const pm = packageManager(sys);
-	const notFound = "redis-server not found (looked in /usr/bin, /usr/local/bin, /opt/homebrew/bin and PATH)";
+/** Decides whether and how `pkg` gets installed on this system; runs nothing but `sudo -n true`. */
+export async function planInstall(pkg: SystemPackage, sys: System): Promise<InstallPlan> {
+	const pm = packageManager(pkg, sys);
+	const notFound = `${pkg.label} not found (looked in /usr/bin, /usr/local/bin, /opt/homebrew/bin and PATH)`;
 	if (!pm) {
-		const command = "install Redis (https://redis.io/docs/latest/operate/oss_and_stack/install/)";
 		return {
 			kind: "manual",
-			command,
-			message: `${notFound}, and no apt-get, dnf or brew here: ${command}, or set DT_REDIS_SERVER to its path`,
+			command: `install ${pkg.label}`,
+			message: `${notFound}, and no apt-get, dnf or brew here: install ${pkg.label}, or set ${pkg.envVar} to its path`,
 		};
 	}
 	const root = sys.uid === 0;
@@ -110,11 +151,10 @@ export async function planRedisInstall(sys: System): Promise<InstallPlan> {
 			return manual("installing it needs root, and sudo asks for a password");
 		}
 	}
-	const commands = pm.commands.map((c) => (sudo ? ["sudo", "-n", ...c] : c));
 	return {
 		kind: "install",
-		say: `redis-server not found: installing it with \`${command}\` (DT_NO_AUTO_INSTALL=1 turns this off)`,
-		commands,
+		say: `${pkg.label} not found: installing it with \`${command}\` (DT_NO_AUTO_INSTALL=1 turns this off)`,
+		commands: pm.commands.map((c) => (sudo ? ["sudo", "-n", ...c] : c)),
 	};
 }
 
@@ -144,33 +184,32 @@ export interface EnsureOptions {
 	say?: (line: string) => void;
 }
 
-let installing: Promise<string> | undefined;
+// One install per package and process, however many stacks start at once.
+const installing = new Map<string, Promise<string>>();
 
-/** The path of redis-server, installing it first when it is missing and that can be done without a prompt. */
-export function ensureRedisServer(opts: EnsureOptions = {}): Promise<string> {
+/** The path of the package's program, installing it first when it is missing and that can be done without a prompt. */
+export function ensureProgram(pkg: SystemPackage, opts: EnsureOptions = {}): Promise<string> {
 	const env = opts.env ?? process.env;
 	const dirs = opts.dirs ?? searchDirs(env);
-	const found = findRedisServer(dirs, env);
+	const found = findProgram(pkg, dirs, env);
 	if (found) return Promise.resolve(found);
-	// One install per process, however many stacks start at once.
-	if (opts.run === undefined && installing) return installing;
-	const result = install(env, dirs, opts);
-	if (opts.run === undefined) {
-		installing = result;
-		result.catch(() => {
-			installing = undefined;
-		});
+	const shared = opts.run === undefined;
+	const pending = shared ? installing.get(pkg.label) : undefined;
+	if (pending) return pending;
+	const result = install(pkg, env, dirs, opts);
+	if (shared) {
+		installing.set(pkg.label, result);
+		result.catch(() => installing.delete(pkg.label));
 	}
 	return result;
 }
 
-async function install(env: NodeJS.ProcessEnv, dirs: string[], opts: EnsureOptions): Promise<string> {
+async function install(pkg: SystemPackage, env: NodeJS.ProcessEnv, dirs: string[], opts: EnsureOptions) {
 	const run = opts.run ?? runCommand;
-	const has = (cmd: string): boolean => dirs.some((d) => isExecutable(join(d, cmd)));
-	const plan = await planRedisInstall({
+	const plan = await planInstall(pkg, {
 		platform: opts.platform ?? process.platform,
 		uid: opts.uid ?? process.getuid?.(),
-		has,
+		has: (cmd) => dirs.some((d) => isExecutable(join(d, cmd))),
 		sudoWithoutPassword: async () => (await run(["sudo", "-n", "true"])).code === 0,
 		noAutoInstall: env.DT_NO_AUTO_INSTALL === "1",
 	});
@@ -179,10 +218,10 @@ async function install(env: NodeJS.ProcessEnv, dirs: string[], opts: EnsureOptio
 	for (const argv of plan.commands) {
 		const { code, output } = await run(argv);
 		if (code !== 0) {
-			throw new Error(`installing redis-server failed: \`${argv.join(" ")}\` exited with ${code}\n${output.trim()}`);
+			throw new Error(`installing ${pkg.label} failed: \`${argv.join(" ")}\` exited with ${code}\n${output.trim()}`);
 		}
 	}
-	const found = findRedisServer(dirs, env);
-	if (!found) throw new Error(`redis-server still not found after \`${plan.commands.at(-1)?.join(" ")}\``);
+	const found = findProgram(pkg, dirs, env);
+	if (!found) throw new Error(`${pkg.label} still not found after \`${plan.commands.at(-1)?.join(" ")}\``);
 	return found;
 }

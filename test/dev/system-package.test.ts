@@ -2,9 +2,16 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ensureRedisServer, findRedisServer, planRedisInstall, type System } from "../../dev/stack/redis-install.ts";
+import {
+	CHROMIUM,
+	ensureProgram,
+	findProgram,
+	planInstall,
+	REDIS_SERVER,
+	type System,
+} from "../../dev/stack/system-package.ts";
 
-// The real redis-server on this machine is never touched: every lookup here runs on temp dirs of fake executables,
+// The real redis-server and chromium on this machine is never touched: every lookup here runs on temp dirs of fake executables,
 // and the package manager runs through an injected runner.
 
 const system = (over: Partial<System> & { tools?: string[] }): System => ({
@@ -16,9 +23,9 @@ const system = (over: Partial<System> & { tools?: string[] }): System => ({
 	...over,
 });
 
-describe("planRedisInstall", () => {
+describe("planInstall", () => {
 	it("as root with apt-get: apt-get update, then a non-interactive install of redis-server", async () => {
-		const plan = await planRedisInstall(system({ uid: 0, tools: ["apt-get"] }));
+		const plan = await planInstall(REDIS_SERVER, system({ uid: 0, tools: ["apt-get"] }));
 		expect(plan.kind).toBe("install");
 		if (plan.kind !== "install") return;
 		expect(plan.commands.map((c) => c.filter((a) => !a.startsWith("-") && !a.includes("=")))).toEqual([
@@ -33,7 +40,10 @@ describe("planRedisInstall", () => {
 	});
 
 	it("without root but with passwordless sudo: the same commands through sudo -n", async () => {
-		const plan = await planRedisInstall(system({ tools: ["apt-get", "sudo"], sudoWithoutPassword: async () => true }));
+		const plan = await planInstall(
+			REDIS_SERVER,
+			system({ tools: ["apt-get", "sudo"], sudoWithoutPassword: async () => true }),
+		);
 		expect(plan.kind === "install" && plan.commands.every((c) => c[0] === "sudo" && c[1] === "-n")).toBe(true);
 		expect(plan.kind === "install" && plan.say).toContain(
 			"`sudo apt-get update && sudo apt-get install -y redis-server`",
@@ -41,39 +51,52 @@ describe("planRedisInstall", () => {
 	});
 
 	it("without root and with a sudo that asks for a password: stops with the exact command", async () => {
-		const plan = await planRedisInstall(system({ tools: ["apt-get", "sudo"] }));
+		const plan = await planInstall(REDIS_SERVER, system({ tools: ["apt-get", "sudo"] }));
 		expect(plan).toMatchObject({
 			kind: "manual",
 			command: "sudo apt-get update && sudo apt-get install -y redis-server",
 		});
-		const noSudo = await planRedisInstall(system({ tools: ["apt-get"], sudoWithoutPassword: async () => true }));
+		const noSudo = await planInstall(
+			REDIS_SERVER,
+			system({ tools: ["apt-get"], sudoWithoutPassword: async () => true }),
+		);
 		expect(noSudo.kind).toBe("manual");
 	});
 
 	it("dnf: dnf install -y redis", async () => {
-		const plan = await planRedisInstall(system({ uid: 0, tools: ["dnf"] }));
+		const plan = await planInstall(REDIS_SERVER, system({ uid: 0, tools: ["dnf"] }));
 		expect(plan.kind === "install" && plan.commands).toEqual([["dnf", "install", "-y", "-q", "redis"]]);
-		const manual = await planRedisInstall(system({ tools: ["dnf", "sudo"] }));
+		const manual = await planInstall(REDIS_SERVER, system({ tools: ["dnf", "sudo"] }));
 		expect(manual).toMatchObject({ kind: "manual", command: "sudo dnf install -y redis" });
 	});
 
 	it("macOS: brew install redis as the user, never as root and never through sudo", async () => {
-		const plan = await planRedisInstall(system({ platform: "darwin", tools: ["brew", "sudo"] }));
+		const plan = await planInstall(REDIS_SERVER, system({ platform: "darwin", tools: ["brew", "sudo"] }));
 		expect(plan.kind === "install" && plan.commands).toEqual([["brew", "install", "redis"]]);
-		const asRoot = await planRedisInstall(system({ platform: "darwin", uid: 0, tools: ["brew"] }));
+		const asRoot = await planInstall(REDIS_SERVER, system({ platform: "darwin", uid: 0, tools: ["brew"] }));
 		expect(asRoot).toMatchObject({ kind: "manual", command: "brew install redis" });
 	});
 
 	it("DT_NO_AUTO_INSTALL=1: never installs, names the command", async () => {
-		const plan = await planRedisInstall(system({ uid: 0, tools: ["apt-get"], noAutoInstall: true }));
+		const plan = await planInstall(REDIS_SERVER, system({ uid: 0, tools: ["apt-get"], noAutoInstall: true }));
 		expect(plan.kind).toBe("manual");
 		expect(plan.kind === "manual" && plan.message).toContain(
 			"DT_NO_AUTO_INSTALL=1. Install it with: apt-get update && apt-get install -y redis-server",
 		);
 	});
 
+	it("chromium: apt-get install chromium, dnf install chromium, brew install --cask chromium", async () => {
+		const apt = await planInstall(CHROMIUM, system({ uid: 0, tools: ["apt-get"] }));
+		expect(apt.kind === "install" && apt.commands[1]?.at(-1)).toBe("chromium");
+		expect(await planInstall(CHROMIUM, system({ tools: ["dnf", "sudo"] }))).toMatchObject({
+			command: "sudo dnf install -y chromium",
+		});
+		const brew = await planInstall(CHROMIUM, system({ platform: "darwin", tools: ["brew"] }));
+		expect(brew.kind === "install" && brew.commands).toEqual([["brew", "install", "--cask", "chromium"]]);
+	});
+
 	it("no known package manager: says so and points at DT_REDIS_SERVER", async () => {
-		const plan = await planRedisInstall(system({ uid: 0 }));
+		const plan = await planInstall(REDIS_SERVER, system({ uid: 0 }));
 		expect(plan.kind === "manual" && plan.message).toMatch(/no apt-get, dnf or brew.*DT_REDIS_SERVER/);
 	});
 });
@@ -88,7 +111,7 @@ const recorder = (code: (argv: string[]) => number) => {
 	return { ran, run };
 };
 
-describe("ensureRedisServer", () => {
+describe("ensureProgram", () => {
 	const dirs: string[] = [];
 	afterEach(() => {
 		for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -107,9 +130,9 @@ describe("ensureRedisServer", () => {
 	it("finds an existing redis-server without running anything", async () => {
 		const dir = binDir("redis-server");
 		const { ran, run } = recorder(() => 0);
-		expect(await ensureRedisServer({ env: {}, dirs: [dir], run })).toBe(join(dir, "redis-server"));
+		expect(await ensureProgram(REDIS_SERVER, { env: {}, dirs: [dir], run })).toBe(join(dir, "redis-server"));
 		expect(ran).toEqual([]);
-		expect(findRedisServer([dir], { DT_REDIS_SERVER: "/opt/redis/bin/redis-server" })).toBe(
+		expect(findProgram(REDIS_SERVER, [dir], { DT_REDIS_SERVER: "/opt/redis/bin/redis-server" })).toBe(
 			"/opt/redis/bin/redis-server",
 		);
 	});
@@ -123,7 +146,7 @@ describe("ensureRedisServer", () => {
 			if (argv.includes("install")) fake(dir, "redis-server"); // what the package manager would do
 			return { code: 0, output: "" };
 		};
-		const bin = await ensureRedisServer({ env: {}, dirs: [dir], uid: 0, run, say: (l) => said.push(l) });
+		const bin = await ensureProgram(REDIS_SERVER, { env: {}, dirs: [dir], uid: 0, run, say: (l) => said.push(l) });
 		expect(bin).toBe(join(dir, "redis-server"));
 		expect(said).toHaveLength(1);
 		expect(ran.map((a) => a.find((x) => x === "update" || x === "install"))).toEqual(["update", "install"]);
@@ -132,7 +155,7 @@ describe("ensureRedisServer", () => {
 	it("missing, not root, sudo asks for a password: asks sudo -n true, installs nothing, names the command", async () => {
 		const dir = binDir("apt-get", "sudo");
 		const { ran, run } = recorder((argv) => (argv[0] === "sudo" ? 1 : 0));
-		await expect(ensureRedisServer({ env: {}, dirs: [dir], uid: 1000, run, say: () => {} })).rejects.toThrow(
+		await expect(ensureProgram(REDIS_SERVER, { env: {}, dirs: [dir], uid: 1000, run, say: () => {} })).rejects.toThrow(
 			"Install it with: sudo apt-get update && sudo apt-get install -y redis-server",
 		);
 		expect(ran).toEqual([["sudo", "-n", "true"]]);
@@ -142,7 +165,7 @@ describe("ensureRedisServer", () => {
 		const dir = binDir("apt-get");
 		const { ran, run } = recorder(() => 0);
 		await expect(
-			ensureRedisServer({ env: { DT_NO_AUTO_INSTALL: "1" }, dirs: [dir], uid: 0, run, say: () => {} }),
+			ensureProgram(REDIS_SERVER, { env: { DT_NO_AUTO_INSTALL: "1" }, dirs: [dir], uid: 0, run, say: () => {} }),
 		).rejects.toThrow("DT_NO_AUTO_INSTALL=1");
 		expect(ran).toEqual([]);
 	});
@@ -153,7 +176,7 @@ describe("ensureRedisServer", () => {
 			argv.includes("install")
 				? { code: 100, output: "E: Unable to locate package redis-server" }
 				: { code: 0, output: "" };
-		await expect(ensureRedisServer({ env: {}, dirs: [dir], uid: 0, run, say: () => {} })).rejects.toThrow(
+		await expect(ensureProgram(REDIS_SERVER, { env: {}, dirs: [dir], uid: 0, run, say: () => {} })).rejects.toThrow(
 			/exited with 100\nE: Unable to locate package redis-server/,
 		);
 	});
