@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 // The worker tests (@cloudflare/vitest-plugin), `npm run dev` and the bench (wrangler) must run on one workerd: the
 // plugin brings its own wrangler and miniflare, so wrangler is pinned to exactly the plugin's. To move them, see
-// the README ("Moving wrangler, workerd and the vitest plugin").
+// the README (Dependencies).
 
 const lock = JSON.parse(readFileSync("package-lock.json", "utf8")) as {
 	packages: Record<string, { version?: string; dependencies?: Record<string, string> }>;
