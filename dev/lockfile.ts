@@ -93,7 +93,10 @@ export function completeOptionals(lock: Lockfile): string[] {
 }
 
 if (import.meta.main) {
-	execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" });
+	execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], {
+		cwd: ROOT,
+		stdio: "inherit",
+	});
 	const text = readFileSync(LOCKFILE, "utf8");
 	const lock = JSON.parse(text) as Lockfile;
 	const added = completeOptionals(lock);
