@@ -3,6 +3,7 @@ import { secondsToWindowEnd } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
 import { isolateLookup, lookupKey, touchDue, touchKey } from "../auth/lookup.ts";
 import type { AppEnv } from "../context.ts";
+import { beaconKey, beaconKeyAccepted } from "./beacon.ts";
 import { FailureError } from "./errors.ts";
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -21,7 +22,8 @@ async function hashAndRemember(key: string): Promise<string> {
 /** Authenticates `Authorization: Bearer dt_…`; sets c.var.apiKey. 401 for anything but a live key, 503 when unverifiable. */
 export async function authenticate(c: Context<AppEnv>, clock: () => number): Promise<void> {
 	const event = c.get("event");
-	const key = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+	const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+	const key = bearer ?? beaconKey(c.req.raw);
 	if (!key || !API_KEY_FORMAT.test(key)) throw new FailureError({ kind: "unauthorized" });
 
 	const services = c.get("services");
@@ -44,6 +46,10 @@ export async function authenticate(c: Context<AppEnv>, clock: () => number): Pro
 	event.key_id = record.id;
 	event.project_id = record.projectId;
 	event.auth_source = result.source;
+	if (bearer === undefined) {
+		event.auth_via = "beacon";
+		if (!beaconKeyAccepted(record.allowedOrigins)) throw new FailureError({ kind: "unauthorized" });
+	}
 	if (record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
 		throw new FailureError({ kind: "unauthorized" });
 	}
