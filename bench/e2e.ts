@@ -71,7 +71,13 @@ export function stopDev(child: ChildProcess): Promise<void> {
 }
 
 /** `wrangler dev` of a config on 127.0.0.1:port, in its own process group; resolves once /health answers. */
-export async function startDev(config: string, port: number, stateDir: string): Promise<ChildProcess> {
+export async function startDev(
+	config: string,
+	port: number,
+	stateDir: string,
+	/** Worker logs too (default: warnings only), every chunk of wrangler's output handed to onOutput. */
+	opts: { logLevel?: "warn" | "log"; onOutput?: (chunk: string) => void } = {},
+): Promise<ChildProcess> {
 	const child = spawn(
 		join(ROOT, "node_modules/.bin/wrangler"),
 		[
@@ -89,7 +95,7 @@ export async function startDev(config: string, port: number, stateDir: string): 
 			"--show-interactive-dev-session=false",
 			// Worker console output (a wide event per request) would flood wrangler's own process.
 			"--log-level",
-			"warn",
+			opts.logLevel ?? "warn",
 		],
 		{
 			cwd: ROOT,
@@ -100,12 +106,12 @@ export async function startDev(config: string, port: number, stateDir: string): 
 	);
 	devServers.add(child);
 	let out = "";
-	child.stdout?.on("data", (d) => {
+	const keep = (d: Buffer) => {
 		out = (out + d).slice(-4000);
-	});
-	child.stderr?.on("data", (d) => {
-		out = (out + d).slice(-4000);
-	});
+		opts.onOutput?.(d.toString());
+	};
+	child.stdout?.on("data", keep);
+	child.stderr?.on("data", keep);
 	const deadline = Date.now() + 90_000;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${out}`);

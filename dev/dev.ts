@@ -29,7 +29,11 @@ const created = await createApiKey(db, { project: "development", name: "npm run 
 
 wrangler = spawn(
 	"wrangler",
-	["dev", "--port", String(WORKER_PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
+	[
+		...["dev", "--port", String(WORKER_PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
+		// We fire the cron ourselves (below); this also stops wrangler telling the user to curl it by hand.
+		"--test-scheduled",
+	],
 	{
 		cwd: ROOT,
 		stdio: "inherit",

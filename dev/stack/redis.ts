@@ -2,9 +2,9 @@
  * The Redis piece of the local stack: a real redis-server child process plus the Upstash REST adapter in front.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ensureProgram, isExecutable, REDIS_SERVER } from "./system-package.ts";
 import { RedisConnection, startUpstashAdapter, type UpstashAdapter } from "./upstash-adapter.ts";
 
 export interface RedisService {
@@ -17,24 +17,6 @@ export interface RedisService {
 	start(): Promise<void>;
 	/** Stops the adapter and redis-server; idempotent. */
 	close(): Promise<void>;
-}
-
-function isExecutable(path: string): boolean {
-	try {
-		accessSync(path, constants.X_OK);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-export function findRedisServer(): string {
-	const dirs = ["/usr/bin", "/usr/local/bin", ...(process.env.PATH ?? "").split(delimiter).filter(Boolean)];
-	const found = dirs.map((d) => join(d, "redis-server")).find(isExecutable);
-	if (found) return found;
-	throw new Error(
-		"redis-server not found (looked in /usr/bin, /usr/local/bin and PATH); install it with: apt-get install -y redis-server",
-	);
 }
 
 /**
@@ -92,7 +74,7 @@ export async function startRedis(opts: {
 	token: string;
 	persistent: boolean;
 }): Promise<RedisService> {
-	const bin = findRedisServer();
+	const bin = await ensureProgram(REDIS_SERVER);
 	mkdirSync(opts.dataDir, { recursive: true });
 	const args = [
 		...["--port", String(opts.redisPort), "--bind", "127.0.0.1", "--dir", opts.dataDir],

@@ -43,6 +43,21 @@ export async function freePorts(): Promise<Ports> {
 	};
 }
 
+/**
+ * The worker settings a stack provides, in the order `.dev.vars` gets them. `.dev.vars.example` lists the same names:
+ * worker-configuration.d.ts is generated from it, and wrangler dev compares those types with the `.dev.vars` we write.
+ */
+export const WORKER_ENV_NAMES = [
+	"DATABASE_URL",
+	"NEON_HTTP_ENDPOINT",
+	"UPSTASH_REDIS_REST_URL",
+	"UPSTASH_REDIS_REST_TOKEN",
+	"CLICKHOUSE_URL",
+	"CLICKHOUSE_USER",
+	"CLICKHOUSE_PASSWORD",
+	"CLICKHOUSE_DATABASE",
+] as const;
+
 export type ServiceName = "clickhouse" | "redis" | "postgres";
 
 export interface Stack {
@@ -94,7 +109,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 			startClickHouse({ dataDir: join(dataDir, "clickhouse"), httpPort: ports.clickhouse }).then(track),
 		]);
 		const services = { postgres, redis, clickhouse };
-		const env = {
+		const env: Record<(typeof WORKER_ENV_NAMES)[number], string> = {
 			DATABASE_URL: postgres.databaseUrl,
 			NEON_HTTP_ENDPOINT: postgres.neonHttpEndpoint,
 			UPSTASH_REDIS_REST_URL: redis.restUrl,

@@ -4,6 +4,7 @@ import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
 import { isolateLookup, type KeyLookup, lookupKey, touchDue, touchKey } from "../auth/lookup.ts";
 import type { ApiKeyRecord, AppEnv } from "../context.ts";
 import { type EdgeLimits, type LimitDecision, prime } from "../ratelimit/edge.ts";
+import { beaconKey, beaconKeyAccepted } from "./beacon.ts";
 import { FailureError } from "./errors.ts";
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -28,25 +29,35 @@ export interface Caller {
 }
 
 /**
- * Authenticates `Authorization: Bearer dt_…`. 401 for anything but a live key, 503 when unverifiable. A key known
+ * Authenticates `Authorization: Bearer dt_…` (or a browser beacon's `?key=`, src/http/beacon.ts). 401 for anything but a live key, 503 when unverifiable. A key known
  * to the isolate is answered synchronously (nothing awaited); a new one costs one round trip when Redis has it,
  * with its rate-limit call sent alongside.
  */
 export function authenticate(c: Context<AppEnv>, now: number, limits: EdgeLimits): Caller | Promise<Caller> {
-	const key = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+	const bearer = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+	const key = bearer ?? beaconKey(c.req.raw);
 	if (!key || !API_KEY_FORMAT.test(key)) throw new FailureError({ kind: "unauthorized" });
+	const via: Via = bearer === undefined ? "beacon" : "header";
 	const hash = keyHashes.get(key);
-	if (hash === undefined) return hashAndRemember(key).then((h) => byHash(c, h, now, limits));
-	return byHash(c, hash, now, limits);
+	if (hash === undefined) return hashAndRemember(key).then((h) => byHash(c, h, via, now, limits));
+	return byHash(c, hash, via, now, limits);
 }
 
-function byHash(c: Context<AppEnv>, keyHash: string, now: number, limits: EdgeLimits): Caller | Promise<Caller> {
+type Via = "header" | "beacon";
+
+function byHash(
+	c: Context<AppEnv>,
+	keyHash: string,
+	via: Via,
+	now: number,
+	limits: EdgeLimits,
+): Caller | Promise<Caller> {
 	const local = isolateLookup(keyHash, now);
-	if (local) return { record: accept(c, local, now), keyHash };
-	return lookUp(c, keyHash, now, limits);
+	if (local) return { record: accept(c, local, via, now), keyHash };
+	return lookUp(c, keyHash, via, now, limits);
 }
 
-async function lookUp(c: Context<AppEnv>, keyHash: string, now: number, limits: EdgeLimits): Promise<Caller> {
+async function lookUp(c: Context<AppEnv>, keyHash: string, via: Via, now: number, limits: EdgeLimits): Promise<Caller> {
 	// Set by Cloudflare's edge; absent locally, where every client shares one bucket.
 	const ip = c.req.header("cf-connecting-ip") ?? "unknown";
 	// Not for an address that is guessing keys: a flood must not write limiter state for keys that do not exist.
@@ -55,11 +66,11 @@ async function lookUp(c: Context<AppEnv>, keyHash: string, now: number, limits: 
 	primed?.catch(() => undefined);
 	const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
 	const result = await lookupKey(keyHash, c.get("services"), now, defer, ip);
-	return { record: accept(c, result, now), keyHash, primed };
+	return { record: accept(c, result, via, now), keyHash, primed };
 }
 
 /** The record of a live key, or the request's refusal; records use, in the background, at most once a minute. */
-function accept(c: Context<AppEnv>, result: KeyLookup, now: number): ApiKeyRecord {
+function accept(c: Context<AppEnv>, result: KeyLookup, via: Via, now: number): ApiKeyRecord {
 	const event = c.get("event");
 	if (!result.ok) {
 		if (result.reason === "throttled") {
@@ -71,6 +82,10 @@ function accept(c: Context<AppEnv>, result: KeyLookup, now: number): ApiKeyRecor
 	event.key_id = record.id;
 	event.project_id = record.projectId;
 	event.auth_source = result.source;
+	if (via === "beacon") {
+		event.auth_via = "beacon";
+		if (!beaconKeyAccepted(record.allowedOrigins)) throw new FailureError({ kind: "unauthorized" });
+	}
 	if (record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
 		throw new FailureError({ kind: "unauthorized" });
 	}

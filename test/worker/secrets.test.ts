@@ -68,6 +68,16 @@ describe("secrets never leave", () => {
 
 		const other = await createKey({ project });
 		keys.push(other);
+		// Browser beacons carry the key in the URL: stored, refused for the origin, refused for a key without origins.
+		const site = await createKey({ project, origins: ["https://site.example"] });
+		keys.push(site);
+		for (const [key, origin] of [
+			[site.key, "https://site.example"],
+			[site.key, "https://evil.example"],
+			[other.key, "https://site.example"],
+		] as const) {
+			await send(`/ingest/logs?key=${key}`, undefined, log, { "content-type": "text/plain", origin });
+		}
 		const drainBody = JSON.stringify([lambda]);
 		await send("/ingest/drain", other.key, drainBody, { "x-vercel-signature": "00".repeat(20) });
 		const unseen = await createKey();
