@@ -45,6 +45,14 @@ export function memoryServices(): Services {
 	const stats: SpillStats = { depth: 0, oldestAt: null, lastInsertAt: null };
 	return {
 		keys: { findByHash: async () => RECORD, touchLastUsed: ok, ping: ok },
+		// A project without source maps: every lookup answers "none" at once.
+		sourceMaps: {
+			put: ok,
+			deleteRelease: async () => 0,
+			releaseFiles: async () => [],
+			latestRelease: async () => null,
+			index: async () => null,
+		},
 		keyCache: {
 			get: async (): Promise<CachedKey> => ({ record: RECORD, fetchedAt: Date.now() }),
 			set: ok,

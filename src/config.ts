@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import "./util/zod-locale.ts";
+import type { SourceMapBucket } from "./sourcemaps/store.ts";
 
 /** The worker's settings, parsed and checked once per env object (see loadConfig). */
 export interface Config {
@@ -9,6 +10,8 @@ export interface Config {
 	redis: { url: string; token: string };
 	clickhouse: { url: string; user: string; password: string; database: string };
 	rateLimitPerMinute: number;
+	/** The R2 bucket of uploaded source maps (a binding, not a setting); undefined when not bound. */
+	sourceMapBucket: SourceMapBucket | undefined;
 }
 
 const url = z.url({ protocol: /^https?$/ });
@@ -52,6 +55,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
 				database: e.CLICKHOUSE_DATABASE,
 			},
 			rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+			sourceMapBucket: env.SOURCEMAPS as SourceMapBucket | undefined,
 		},
 	};
 }

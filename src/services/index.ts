@@ -3,6 +3,7 @@ import type { Services } from "../context.ts";
 import { ClickHouseEventWriter, createClickHouse } from "./clickhouse.ts";
 import { createSql, NeonApiKeyStore } from "./postgres.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
+import { sourceMapStore } from "./sourcemaps.ts";
 import { RedisSpill } from "./spill.ts";
 
 /** How long the rate limiter may take before the request goes through uncounted (fail open). */
@@ -17,5 +18,6 @@ export function createServices(config: Config): Services {
 		limiter: new UpstashRateLimiter(redis, RATE_LIMIT_TIMEOUT_MS),
 		events: new ClickHouseEventWriter(createClickHouse(config.clickhouse)),
 		spill: new RedisSpill(redis),
+		sourceMaps: sourceMapStore(config.sourceMapBucket),
 	};
 }
