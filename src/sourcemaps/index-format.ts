@@ -6,7 +6,8 @@ import { AnyMap, encodedMappings, type SourceMapInput, TraceMap } from "@jridgew
  * Reading it back is a JSON.parse of the two small arrays and a typed-array view, so the first error against a
  * 3.5 MB map costs a lookup, not a parse and VLQ decode of the whole map (what Sentry's symcache does too).
  *
- * Lookups follow @jridgewell/trace-mapping's originalPositionFor (greatest lower bound, first of equal columns);
+ * Lookups follow @jridgewell/trace-mapping's originalPositionFor (greatest lower bound; on an exact column the
+ * first segment there);
  * test/unit/sourcemap-index.test.ts checks every segment of real maps against it.
  *
  * Layout: "DTI1" | u32 meta bytes | meta JSON {sources, names} | pad to 4 | i32 lines | i32 segments |
@@ -103,8 +104,8 @@ export function readIndex(buffer: ArrayBuffer): SourceMapIndex | null {
 			}
 			let i = lo - 1;
 			if (i < (lineStart[l] as number)) return null;
-			const found = segments[i * FIELDS] as number;
-			while (i > (lineStart[l] as number) && segments[(i - 1) * FIELDS] === found) i--;
+			// On an exact column, the first of the segments there; past it, the last (as trace-mapping answers).
+			if (segments[i * FIELDS] === col) while (i > (lineStart[l] as number) && segments[(i - 1) * FIELDS] === col) i--;
 			const source = segments[i * FIELDS + 1] as number;
 			if (source < 0) return null;
 			const name = segments[i * FIELDS + 4] as number;

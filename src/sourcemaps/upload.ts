@@ -62,7 +62,7 @@ export async function storeUpload(input: UploadInput): Promise<UploadResult> {
 				continue;
 			}
 			// Files are stored as they stream past, so the release they belong to must already be known.
-			if (release === undefined) return invalid("send the release field before the files");
+			if (release === undefined) return invalid("release is required, before the files");
 			const outcome = await storeFile(part, filename, release, input);
 			if (outcome === "stored") count++;
 			else refused.push({ file: filename, reason: outcome });
@@ -135,8 +135,8 @@ function parseMap(bytes: Uint8Array): unknown {
 
 /**
  * The part's filename exactly as sent. Read from the raw header rather than the parser's, because the parser
- * unescapes backslashes and the SDK on Windows sends "static\chunks\app.js.map": quoted-string escapes are not
- * what form-data encoders write (they percent-encode `"`, CR and LF instead), so the backslashes are kept.
+ * drops every backslash and the SDK on Windows sends "static\chunks\app.js.map": Node's FormData sends them
+ * as they are (percent-encoding only `"`, CR and LF), workerd's escapes them as `\\`. Both come out as one.
  */
 export function partFilename(part: MultipartPart): string | undefined {
 	const header = part.headers["content-disposition"];
@@ -145,5 +145,7 @@ export function partFilename(part: MultipartPart): string | undefined {
 	const m = /;\s*filename\s*=\s*(?:"([^"]*)"|([^;]*))/i.exec(header);
 	if (!m) return undefined;
 	const raw = m[1] ?? (m[2] ?? "").trim();
-	return raw.replace(/%(22|0A|0D)/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+	return raw
+		.replace(/\\(["\\])/g, "$1")
+		.replace(/%(22|0A|0D)/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
