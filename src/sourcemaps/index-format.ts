@@ -52,23 +52,35 @@ export function buildIndex(json: unknown): IndexBuild {
 		return { ok: false, reason: "not a source map" };
 	}
 	const mappings = encodedMappings(map);
-	const decoded = decodeMappings(mappings, map.sources.length, map.names.length);
-	if (!decoded) return { ok: false, reason: "malformed mappings" };
 	const meta = new TextEncoder().encode(JSON.stringify({ sources: map.resolvedSources, names: map.names }));
 	const headerBytes = 8 + meta.byteLength;
-	const pad = (4 - (headerBytes % 4)) % 4;
-	const ints = 2 + decoded.lineStart.length + decoded.segments.length;
-	const out = new Uint8Array(headerBytes + pad + ints * 4);
+	const start = headerBytes + ((4 - (headerBytes % 4)) % 4);
+	// Sized from the separators (at most one segment per "," or ";" plus one), so the segments are decoded
+	// straight into the stored buffer: no growing, no second copy.
+	const { lines, maxSegments } = countSeparators(mappings);
+	const out = new Uint8Array(start + (2 + lines + 1 + maxSegments * FIELDS) * 4);
+	const body = new Int32Array(out.buffer, start);
+	const lineStart = body.subarray(2, 3 + lines);
+	const count = decodeMappings(mappings, map.sources.length, map.names.length, lineStart, body.subarray(3 + lines));
+	if (count === null) return { ok: false, reason: "malformed mappings" };
 	const view = new DataView(out.buffer);
 	view.setUint32(0, MAGIC, true);
 	view.setUint32(4, meta.byteLength, true);
 	out.set(meta, 8);
-	const body = new Int32Array(out.buffer, headerBytes + pad, ints);
-	body[0] = decoded.lineStart.length - 1;
-	body[1] = decoded.segments.length / FIELDS;
-	body.set(decoded.lineStart, 2);
-	body.set(decoded.segments, 2 + decoded.lineStart.length);
-	return { ok: true, index: out };
+	body[0] = lines;
+	body[1] = count;
+	return { ok: true, index: out.subarray(0, start + (3 + lines + count * FIELDS) * 4) };
+}
+
+function countSeparators(mappings: string): { lines: number; maxSegments: number } {
+	let semicolons = 0;
+	let commas = 0;
+	for (let i = 0; i < mappings.length; i++) {
+		const c = mappings.charCodeAt(i);
+		if (c === 59) semicolons++;
+		else if (c === 44) commas++;
+	}
+	return { lines: semicolons + 1, maxSegments: semicolons + commas + 1 };
 }
 
 /** Reads an index written by buildIndex; null when it is not one. */
@@ -86,8 +98,10 @@ export function readIndex(buffer: ArrayBuffer): SourceMapIndex | null {
 	};
 	const body = new Int32Array(buffer, start, (buffer.byteLength - start) >> 2);
 	const lines = body[0] ?? 0;
+	const count = body[1] ?? 0;
+	if (3 + lines + count * FIELDS > body.length) return null;
 	const lineStart = body.subarray(2, 3 + lines);
-	const segments = body.subarray(3 + lines);
+	const segments = body.subarray(3 + lines, 3 + lines + count * FIELDS);
 	return {
 		bytes: buffer.byteLength + metaBytes, // the strings again, decoded
 		lookup(line, column) {
@@ -126,19 +140,22 @@ for (let i = 0; i < 64; i++)
 	BASE64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
 
 /**
- * The mappings' VLQ decoded straight into flat columns, one pass, linear in the string. Written here rather than
- * taken from @jridgewell/sourcemap-codec because that decoder returns an array per segment (about 17 bytes per
- * byte of mappings), which a 2.5 MB upload cannot afford in a 128 MB isolate; this keeps 20 bytes a segment.
- * Segments are sorted by generated column within each line (stable, as trace-mapping sorts them).
+ * The mappings' VLQ decoded straight into flat columns, one pass, linear in the string; returns the segment
+ * count, or null when malformed. Written here rather than taken from @jridgewell/sourcemap-codec because that
+ * decoder returns an array per segment (about 17 bytes per byte of mappings), which a 2.5 MB upload cannot
+ * afford in a 128 MB isolate; this writes 20 bytes a segment into the index itself. Segments are sorted by
+ * generated column within each line (stable, as trace-mapping sorts them).
  */
 function decodeMappings(
 	mappings: string,
 	sourceCount: number,
 	nameCount: number,
-): { lineStart: Int32Array; segments: Int32Array } | null {
-	let segments = new Int32Array(Math.max(64, Math.ceil(mappings.length / 4) * FIELDS));
-	const lineStarts: number[] = [0];
+	lineStart: Int32Array,
+	segments: Int32Array,
+): number | null {
+	const values = new Int32Array(6);
 	let count = 0;
+	let line = 0;
 	let source = 0;
 	let origLine = 0;
 	let origCol = 0;
@@ -148,58 +165,50 @@ function decodeMappings(
 	let sorted = true;
 	const n = mappings.length;
 	let pos = 0;
-	const field = (): number | null => {
-		let value = 0;
-		let shift = 0;
-		for (;;) {
-			if (pos >= n) return null;
-			const c = mappings.charCodeAt(pos++);
-			const digit = c < 128 ? (BASE64[c] as number) : -1;
-			if (digit < 0 || shift > 30) return null;
-			value |= (digit & 31) << shift;
-			if ((digit & 32) === 0) break;
-			shift += 5;
-		}
-		const negative = value & 1;
-		value >>>= 1;
-		return negative ? (value === 0 ? -0x80000000 : -value) : value;
-	};
-	const endLine = () => {
-		if (!sorted) sortLine(segments, lineFirst, count);
-		lineStarts.push(count);
-		lineFirst = count;
-		genCol = 0;
-		sorted = true;
-	};
-	while (pos < n) {
-		const c = mappings.charCodeAt(pos);
+	lineStart[0] = 0;
+	for (;;) {
+		const c = pos < n ? mappings.charCodeAt(pos) : 59;
 		if (c === 59 /* ; */) {
-			pos++;
-			endLine();
+			if (!sorted) sortLine(segments, lineFirst, count);
+			lineStart[++line] = count;
+			lineFirst = count;
+			genCol = 0;
+			sorted = true;
+			if (pos++ >= n) return count;
 			continue;
 		}
 		if (c === 44 /* , */) {
 			pos++;
 			continue;
 		}
-		const values: number[] = [];
-		while (pos < n && mappings.charCodeAt(pos) !== 44 && mappings.charCodeAt(pos) !== 59) {
-			const v = field();
-			if (v === null) return null;
-			values.push(v);
+		let fields = 0;
+		while (pos < n) {
+			const d = mappings.charCodeAt(pos);
+			if (d === 44 || d === 59) break;
+			if (fields === 6) return null;
+			// One VLQ field: 5 bits a base64 digit, continuation in bit 6, sign in the lowest bit.
+			let value = 0;
+			let shift = 0;
+			for (;;) {
+				if (pos >= n || shift > 30) return null;
+				const ch = mappings.charCodeAt(pos++);
+				const digit = ch < 128 ? (BASE64[ch] as number) : -1;
+				if (digit < 0) return null;
+				value |= (digit & 31) << shift;
+				if ((digit & 32) === 0) break;
+				shift += 5;
+			}
+			const negative = value & 1;
+			value >>>= 1;
+			values[fields++] = negative ? (value === 0 ? -0x80000000 : -value) : value;
 		}
-		if (values.length !== 1 && values.length !== 4 && values.length !== 5) return null;
-		if ((count + 1) * FIELDS > segments.length) {
-			const grown = new Int32Array(segments.length * 2);
-			grown.set(segments);
-			segments = grown;
-		}
+		if (fields !== 1 && fields !== 4 && fields !== 5) return null;
 		const at = count * FIELDS;
 		const previousCol = genCol;
 		genCol += values[0] as number;
 		if (genCol < previousCol && count > lineFirst) sorted = false;
 		segments[at] = genCol;
-		if (values.length === 1) {
+		if (fields === 1) {
 			segments[at + 1] = -1;
 			segments[at + 2] = 0;
 			segments[at + 3] = 0;
@@ -212,7 +221,7 @@ function decodeMappings(
 			segments[at + 1] = source;
 			segments[at + 2] = origLine;
 			segments[at + 3] = origCol;
-			if (values.length === 5) {
+			if (fields === 5) {
 				name += values[4] as number;
 				if (name < 0 || name >= nameCount) return null;
 				segments[at + 4] = name;
@@ -220,8 +229,6 @@ function decodeMappings(
 		}
 		count++;
 	}
-	endLine();
-	return { lineStart: Int32Array.from(lineStarts), segments: segments.subarray(0, count * FIELDS) };
 }
 
 /** Stable sort of one line's segments by generated column (maps from some tools are not sorted). */

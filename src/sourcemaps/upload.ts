@@ -103,6 +103,7 @@ async function storeFile(
 	if (!name.ok) return name.reason;
 	if (part.size > MAX_MAP_BYTES) return `larger than ${MAX_MAP_BYTES / (1024 * 1024)} MB`;
 	const map = part.bytes as Uint8Array<ArrayBuffer>;
+	part.content.length = 0; // the parser's chunks of this part, now copied into `map`: collectable from here
 	const index = buildIndex(parseMap(map));
 	if (!index.ok) return index.reason;
 	try {
