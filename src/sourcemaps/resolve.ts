@@ -1,3 +1,4 @@
+import { withTimeout } from "../util/timeout.ts";
 import { indexCache, lookupCache } from "./cache.ts";
 import { type OriginalPosition, readIndex, type SourceMapIndex } from "./index-format.ts";
 import { normaliseMapName } from "./names.ts";
@@ -30,6 +31,8 @@ export interface ResolveInput {
 const MAX_STACK_CHARS = 64 * 1024;
 const MAX_FRAMES = 64;
 const MAX_LINE_CHARS = 2048;
+/** The store's time to answer before the error is stored unresolved (`failed`): the response waits for it. */
+const RESOLVE_BUDGET_MS = 1500;
 
 interface Frame {
 	line: number; // index in the stack's lines
@@ -105,7 +108,10 @@ export async function resolveStack(input: ResolveInput): Promise<ResolvedStack> 
 	let positions: (OriginalPosition | null)[];
 	try {
 		// One load per distinct map, all at once (single-flight within this request).
-		positions = await Promise.all(frames.map(async (f) => (await loads.index(f.map))?.lookup(f.row, f.column) ?? null));
+		positions = await withTimeout(
+			Promise.all(frames.map(async (f) => (await loads.index(f.map))?.lookup(f.row, f.column) ?? null)),
+			RESOLVE_BUDGET_MS,
+		);
 	} catch (err) {
 		console.error(JSON.stringify({ outcome: "sourcemap_lookup_failed", error: String(err) }));
 		return { text: input.stackTrace, status: "failed" };

@@ -154,6 +154,20 @@ describe("upload in the SDK's shape", () => {
 		expect(await keys(`m/${k.projectId}/`)).toEqual([`m/${k.projectId}/win/static/chunks/app/page-3f2a.js.map`]);
 	});
 
+	it("takes a map over the 5 MB limit of the other ingest routes (the route declares its own 50 MB)", async () => {
+		const k = await createKey();
+		const big = {
+			version: 3,
+			sources: ["src/big.ts"],
+			names: [],
+			mappings: "AAAA",
+			sourcesContent: ["x".repeat(6 * 1024 * 1024)],
+		};
+		const res = await upload(k.key, "big", [{ name: "big.js.map", content: JSON.stringify(big) }]);
+		expect(await res.json()).toEqual({ ok: true, release: "big", count: 1 });
+		expect((await env.SOURCEMAPS.head(`m/${k.projectId}/big/big.js.map`))?.size).toBeGreaterThan(6 * 1024 * 1024);
+	});
+
 	it("a release is a key segment of its own: 'a/b' cannot write into release 'a'", async () => {
 		const k = await createKey();
 		expect((await upload(k.key, "a/b", [filler("x.js.map")])).status).toBe(200);
@@ -353,6 +367,37 @@ describe("errors resolved against the uploaded maps", () => {
 			headers: { authorization: `Bearer ${fresh.key}` },
 		});
 		expect(del.status).toBe(503);
+	});
+
+	it("when the map store does not answer: the same, after the 1.5 s budget", async () => {
+		const never = () => new Promise<never>(() => undefined);
+		const hanging: SourceMapStore = {
+			put: never,
+			deleteRelease: never,
+			releaseFiles: never,
+			latestRelease: never,
+			index: never,
+		};
+		const app = createApp({ services: (config: Config) => ({ ...createServices(config), sourceMaps: hanging }) });
+		const fresh = await createKey();
+		const ctx = createExecutionContext();
+		const started = Date.now();
+		const res = await app.fetch(
+			new Request("http://ingest.test/ingest/errors", {
+				method: "POST",
+				headers: { authorization: `Bearer ${fresh.key}`, "content-type": "application/json" },
+				body: JSON.stringify({ error_message: "quantity must be positive for B-2", stack_trace: fixtures.b.stack }),
+			}),
+			env,
+			ctx,
+		);
+		await waitOnExecutionContext(ctx);
+		expect(Date.now() - started).toBeLessThan(5000);
+		expect(await fingerprintOf(res)).toBe(
+			await fingerprintError({ errorMessage: "quantity must be positive for B-2", stackTrace: fixtures.b.stack }),
+		);
+		const [row] = await storedRows<ErrorRow>("errors", fresh.projectId);
+		expect(row?.symbolication).toBe("failed");
 	});
 });
 
