@@ -47,6 +47,8 @@ export function memoryServices(): Services {
 		keys: { findByHash: async () => RECORD, touchLastUsed: ok, ping: ok },
 		// A project without source maps: every lookup answers "none" at once.
 		sourceMaps: {
+			markProject: ok,
+			hasMaps: async () => false,
 			put: ok,
 			deleteRelease: async () => 0,
 			releaseFiles: async () => [],

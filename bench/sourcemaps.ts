@@ -1,6 +1,7 @@
 /**
  * Part 5: source maps (issue 14), run as children of bench/run.ts, each printing one JSON result line.
- *   node bench/sourcemaps.ts cpu            40-frame minified stack, maps decoded in the isolate vs no maps:
+ *   node bench/sourcemaps.ts cpu            40-frame minified stack, maps decoded in the isolate vs no maps
+ *                                           (the stack new each time, so the whole-stack memo does not answer):
  *                                           median main-thread CPU per request, interleaved rounds
  *   node bench/sourcemaps.ts first maps|none  the first error of a fresh process against a 3.5 MB map (or none):
  *                                           main-thread CPU of that one request, JIT cold
@@ -23,8 +24,15 @@ const CHUNK = "static/chunks/app/page-4f9e8d7c6b5a.js";
 function memoryStore(): SourceMapStore & { files: Map<string, Uint8Array> } {
 	const files = new Map<string, Uint8Array>();
 	const latest = new Map<string, string>();
+	const projects = new Set<string>();
 	return {
 		files,
+		async markProject(project) {
+			projects.add(project);
+		},
+		async hasMaps(project) {
+			return projects.has(project);
+		},
 		async put(m: StoredMap) {
 			files.set(`${m.project}\n${m.release}\n${m.file}`, m.index);
 			latest.set(`${m.project}\n${m.file}`, m.release);
@@ -105,10 +113,11 @@ function syntheticMap(totalBytes: number, mappingsBytes: number): { json: string
 	return { json: JSON.stringify({ ...skeleton, sourcesContent: sources.map(() => text) }), maxColumn: col };
 }
 
-function stackFor(maxColumn: number, chunk = CHUNK): string {
+/** 40 frames in one chunk; `variant` moves the outermost frame, so the stack is new to the isolate's memo. */
+function stackFor(maxColumn: number, chunk = CHUNK, variant = 0): string {
 	const lines = ["TypeError: Cannot read properties of undefined (reading 'id')"];
 	for (let i = 0; i < FRAMES; i++) {
-		const column = 1 + Math.floor(((i * 7919) % 997) * (maxColumn / 997));
+		const column = 1 + Math.floor(((i * 7919 + (i === FRAMES - 1 ? variant : 0)) % 997) * (maxColumn / 997));
 		lines.push(`    at ${String.fromCharCode(97 + (i % 26))} (https://shop.example/_next/${chunk}:1:${column})`);
 	}
 	return lines.join("\n");
@@ -224,14 +233,21 @@ if (mode === "cpu") {
 	await uploadInto(withMaps, map);
 	const apps = { maps: appWith(withMaps), none: appWith(memoryStore()) };
 	// The isolate's caches are shared by both apps (one project): the stack without maps names another chunk.
-	const stacks = { maps: stack, none: stackFor(map.maxColumn, "static/chunks/app/page-0a1b2c3d4e5f.js") };
+	// Every request a stack the isolate has not seen whole (its maps and lookups cached, not its resolution).
+	const other = "static/chunks/app/page-0a1b2c3d4e5f.js";
+	const variants = Array.from({ length: 997 }, (_, v) => ({
+		maps: stackFor(map.maxColumn, CHUNK, v),
+		none: stackFor(map.maxColumn, other, v),
+	}));
+	const stacks = { maps: stack, none: stackFor(map.maxColumn, other) };
+	let n = 0;
 	const BATCH = Number(process.env.BENCH_SM_BATCH ?? 300);
 	const samples: Record<keyof typeof apps, number[]> = { maps: [], none: [] };
 	for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 9) + 1; round++) {
 		for (const name of ["maps", "none"] as const) {
 			const t0 = cpuNs();
 			for (let i = 0; i < BATCH; i++) {
-				const res = await send(apps[name], errorRequest(stacks[name]));
+				const res = await send(apps[name], errorRequest((variants[n++ % variants.length] as typeof stacks)[name]));
 				if (res.status !== 200) throw new Error(`error request: ${res.status}`);
 			}
 			if (round > 0) samples[name].push((cpuNs() - t0) / BATCH); // round 0 warms up

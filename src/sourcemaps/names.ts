@@ -53,3 +53,5 @@ export const releaseIndexPrefix = (project: string, release: string) => `i/${pro
 export const releaseMapPrefix = (project: string, release: string) => `m/${project}/${releasePart(release)}/`;
 /** Which release last uploaded this file name: how a frame without a release finds its map. */
 export const latestKey = (project: string, file: string) => `u/${project}/${file}`;
+/** Present once the project has uploaded a map: errors of projects without one skip every per-frame lookup. */
+export const projectKey = (project: string) => `p/${project}`;

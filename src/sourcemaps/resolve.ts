@@ -1,6 +1,6 @@
 import { withTimeout } from "../util/timeout.ts";
-import { indexCache, lookupCache } from "./cache.ts";
-import { type OriginalPosition, readIndex, type SourceMapIndex } from "./index-format.ts";
+import { indexCache, lookupCache, recalled, remember } from "./cache.ts";
+import { readIndex, type SourceMapIndex } from "./index-format.ts";
 import { normaliseMapName } from "./names.ts";
 import type { SourceMapStore } from "./store.ts";
 
@@ -42,33 +42,60 @@ interface Frame {
 	column: number;
 }
 
-const V8_LOC = /^(.*):(\d+):(\d+)$/;
+/** "loc:line:col" split from the end by hand (a regex with a leading .* backtracks on every line). */
+function splitLineCol(loc: string): { path: string; row: number; column: number } | null {
+	const c = loc.lastIndexOf(":");
+	const r = c > 0 ? loc.lastIndexOf(":", c - 1) : -1;
+	if (r <= 0) return null;
+	const row = Number(loc.slice(r + 1, c));
+	const column = Number(loc.slice(c + 1));
+	if (!Number.isInteger(row) || !Number.isInteger(column) || row < 1 || column < 1 || c === r + 1) return null;
+	return { path: loc.slice(0, r), row, column };
+}
+
+// The same frame files come back error after error: their uploaded names are remembered (bounded).
+const mapNames = new Map<string, string | null>();
+
+function cachedMapName(path: string): string | null {
+	let name = mapNames.get(path);
+	if (name === undefined) {
+		name = mapNameFor(path);
+		if (mapNames.size >= 4096) mapNames.clear();
+		if (path.length <= 512) mapNames.set(path, name);
+	}
+	return name;
+}
 
 /** The frames that point into a file at line:column (V8 "at fn (loc)", "at loc"; Firefox/Safari "fn@loc"). */
 function framesOf(lines: string[]): Frame[] {
 	const frames: Frame[] = [];
+	let lastPath = "";
+	let lastMap: string | null = null;
 	for (let i = 0; i < lines.length && frames.length < MAX_FRAMES; i++) {
 		const raw = lines[i] as string;
 		if (raw.length > MAX_LINE_CHARS) continue;
-		const trimmed = raw.trimStart();
-		const indent = raw.slice(0, raw.length - trimmed.length);
+		const text = raw.trim();
 		let loc: string;
-		const text = trimmed.trimEnd();
 		if (text.startsWith("at ")) {
-			const rest = text.slice(3);
-			const open = rest.endsWith(")") ? rest.lastIndexOf(" (") : -1;
-			loc = open >= 0 ? rest.slice(open + 2, -1) : rest;
+			const open = text.endsWith(")") ? text.lastIndexOf(" (") : -1;
+			loc = open >= 0 ? text.slice(open + 2, -1) : text.slice(3);
 			if (loc.startsWith("async ")) loc = loc.slice(6);
 		} else {
 			const at = text.indexOf("@");
 			if (at < 0) continue;
 			loc = text.slice(at + 1);
 		}
-		const m = V8_LOC.exec(loc);
-		if (!m) continue;
-		const map = mapNameFor(m[1] as string);
+		const place = splitLineCol(loc);
+		if (!place) continue;
+		// Frames of one bundle repeat its path: comparing with the last is cheaper than hashing it again.
+		if (place.path !== lastPath) {
+			lastPath = place.path;
+			lastMap = cachedMapName(place.path);
+		}
+		const map = lastMap;
 		if (map === null) continue;
-		frames.push({ line: i, indent, map, row: Number(m[2]), column: Number(m[3]) });
+		const indent = raw.slice(0, raw.length - raw.trimStart().length);
+		frames.push({ line: i, indent, map, row: place.row, column: place.column });
 	}
 	return frames;
 }
@@ -101,21 +128,49 @@ export function mapNameFor(location: string): string | null {
 export async function resolveStack(input: ResolveInput): Promise<ResolvedStack> {
 	const unresolved: ResolvedStack = { text: input.stackTrace, status: "none" };
 	if (input.stackTrace.length > MAX_STACK_CHARS) return unresolved;
+	const { stackTrace, project, release, now } = input;
+	if (lookupCache.get(`${project}\nany`, now) === false) return unresolved; // the project has no maps
+	const known = recalled(stackTrace, project, release, now);
+	if (known) return known.resolved ? { text: known.text, status: "resolved" } : unresolved;
+	const result = await resolveFrames(input);
+	if (result.status !== "failed")
+		remember(stackTrace, { project, release, text: result.text, resolved: result.status === "resolved", at: now });
+	return result;
+}
+
+async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
+	const unresolved: ResolvedStack = { text: input.stackTrace, status: "none" };
 	const lines = input.stackTrace.split("\n");
 	const frames = framesOf(lines);
 	if (frames.length === 0) return unresolved;
 	const loads = new Loader(input);
-	let positions: (OriginalPosition | null)[];
-	try {
-		// One load per distinct map, all at once (single-flight within this request).
-		positions = await withTimeout(
-			Promise.all(frames.map(async (f) => (await loads.index(f.map))?.lookup(f.row, f.column) ?? null)),
-			RESOLVE_BUDGET_MS,
-		);
-	} catch (err) {
-		console.error(JSON.stringify({ outcome: "sourcemap_lookup_failed", error: String(err) }));
-		return { text: input.stackTrace, status: "failed" };
+	if (lookupCache.get(`${input.project}\nany`, input.now) === undefined) {
+		try {
+			const any = await withTimeout(input.store.hasMaps(input.project), RESOLVE_BUDGET_MS);
+			lookupCache.set(`${input.project}\nany`, any, 64, input.now);
+			if (!any) return unresolved;
+		} catch (err) {
+			console.error(JSON.stringify({ outcome: "sourcemap_lookup_failed", error: String(err) }));
+			return { text: input.stackTrace, status: "failed" };
+		}
 	}
+	// Most errors find every map they need (or its absence) in the isolate's caches: no promise, no timer.
+	const indexes = new Map<string, SourceMapIndex | null | undefined>();
+	for (const f of frames) if (!indexes.has(f.map)) indexes.set(f.map, loads.known(f.map));
+	const missing = [...indexes].filter(([, index]) => index === undefined).map(([map]) => map);
+	if (missing.length > 0) {
+		try {
+			// One load per distinct map, all at once, within the budget.
+			const loaded = await withTimeout(Promise.all(missing.map((m) => loads.index(m))), RESOLVE_BUDGET_MS);
+			missing.forEach((m, i) => {
+				indexes.set(m, loaded[i]);
+			});
+		} catch (err) {
+			console.error(JSON.stringify({ outcome: "sourcemap_lookup_failed", error: String(err) }));
+			return { text: input.stackTrace, status: "failed" };
+		}
+	}
+	const positions = frames.map((f) => indexes.get(f.map)?.lookup(f.row, f.column) ?? null);
 	if (positions.every((p) => p === null)) return unresolved;
 	const out = lines.slice();
 	frames.forEach((f, k) => {
@@ -146,6 +201,22 @@ class Loader {
 			this.pending.set(map, p);
 		}
 		return p;
+	}
+
+	private knownFiles: string[] | undefined;
+
+	/** What the isolate's caches already say about a map: its index, null (none), or undefined (ask the store). */
+	known(map: string): SourceMapIndex | null | undefined {
+		const { project, release, now } = this.input;
+		if (release !== "") {
+			this.knownFiles ??= lookupCache.get(`${project}\nfiles\n${release}`, now) as string[] | undefined;
+			if (this.knownFiles === undefined) return undefined;
+			const file = matchFile(map, this.knownFiles);
+			if (file !== null) return indexCache.get(`${project}\n${release}\n${file}`, now);
+		}
+		const latest = lookupCache.get(`${project}\nlatest\n${map}`, now);
+		if (latest === undefined) return undefined;
+		return latest === null ? null : indexCache.get(`${project}\n${latest}\n${map}`, now);
 	}
 
 	private async load(map: string): Promise<SourceMapIndex | null> {

@@ -1,4 +1,4 @@
-import { indexKey, latestKey, mapKey, releaseIndexPrefix, releaseMapPrefix } from "./names.ts";
+import { indexKey, latestKey, mapKey, projectKey, releaseIndexPrefix, releaseMapPrefix } from "./names.ts";
 
 /** A map accepted for storage: the bytes as uploaded and the lookup index built from them. */
 export interface StoredMap {
@@ -14,6 +14,10 @@ export interface StoredMap {
 
 /** Where uploaded source maps live (R2). Every method takes the project from the API key, never from the client. */
 export interface SourceMapStore {
+	/** Records that the project uploads maps (before its first one is stored). */
+	markProject(project: string): Promise<void>;
+	/** Whether the project has ever uploaded a map: false spares an error every per-frame lookup. */
+	hasMaps(project: string): Promise<boolean>;
 	put(map: StoredMap): Promise<void>;
 	/** Removes every map of the release; the number of objects removed (0 is not an error). */
 	deleteRelease(project: string, release: string): Promise<number>;
@@ -52,6 +56,14 @@ export class R2SourceMapStore implements SourceMapStore {
 	private readonly bucket: SourceMapBucket;
 	constructor(bucket: SourceMapBucket) {
 		this.bucket = bucket;
+	}
+
+	async markProject(project: string): Promise<void> {
+		await this.bucket.put(projectKey(project), "1");
+	}
+
+	async hasMaps(project: string): Promise<boolean> {
+		return (await this.bucket.head(projectKey(project))) !== null;
 	}
 
 	async put(m: StoredMap): Promise<void> {

@@ -42,6 +42,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  */
 export async function storeUpload(input: UploadInput): Promise<UploadResult> {
 	let release: string | undefined;
+	let marked = false;
 	let count = 0;
 	const refused: RefusedFile[] = [];
 	try {
@@ -63,6 +64,10 @@ export async function storeUpload(input: UploadInput): Promise<UploadResult> {
 			}
 			// Files are stored as they stream past, so the release they belong to must already be known.
 			if (release === undefined) return invalid("release is required, before the files");
+			if (!marked) {
+				await mark(input);
+				marked = true;
+			}
 			const outcome = await storeFile(part, filename, release, input);
 			if (outcome === "stored") count++;
 			else refused.push({ file: filename, reason: outcome });
@@ -82,6 +87,16 @@ export async function storeUpload(input: UploadInput): Promise<UploadResult> {
 }
 
 class StorageError extends Error {}
+
+/** Before the first map: a project's errors are looked up only once it is marked, so nothing stored goes unused. */
+async function mark(input: UploadInput): Promise<void> {
+	try {
+		await input.store.markProject(input.project);
+	} catch (err) {
+		console.error(JSON.stringify({ outcome: "sourcemap_store_failed", error: String(err) }));
+		throw new StorageError();
+	}
+}
 
 const invalid = (message: string): UploadResult => ({ ok: false, failure: { kind: "invalid_upload", message } });
 

@@ -328,6 +328,8 @@ describe("errors resolved against the uploaded maps", () => {
 
 	it("when the map store fails: the unresolved fingerprint, the row marked 'failed', nothing lost", async () => {
 		const failing: SourceMapStore = {
+			markProject: () => Promise.reject(new Error("R2 down")),
+			hasMaps: () => Promise.reject(new Error("R2 down")),
 			put: () => Promise.reject(new Error("R2 down")),
 			deleteRelease: () => Promise.reject(new Error("R2 down")),
 			releaseFiles: () => Promise.reject(new Error("R2 down")),
@@ -372,6 +374,8 @@ describe("errors resolved against the uploaded maps", () => {
 	it("when the map store does not answer: the same, after the 1.5 s budget", async () => {
 		const never = () => new Promise<never>(() => undefined);
 		const hanging: SourceMapStore = {
+			markProject: never,
+			hasMaps: never,
 			put: never,
 			deleteRelease: never,
 			releaseFiles: never,
