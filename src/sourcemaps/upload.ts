@@ -7,6 +7,7 @@ import {
 } from "@remix-run/multipart-parser";
 import type { Failure } from "../http/errors.ts";
 import { buildIndex } from "./index-format.ts";
+import { readMapMembers } from "./map-json.ts";
 import { checkRelease, normaliseMapName } from "./names.ts";
 import type { SourceMapStore } from "./store.ts";
 
@@ -119,7 +120,7 @@ async function storeFile(
 	if (part.size > MAX_MAP_BYTES) return `larger than ${MAX_MAP_BYTES / (1024 * 1024)} MB`;
 	const map = part.bytes as Uint8Array<ArrayBuffer>;
 	part.content.length = 0; // the parser's chunks of this part, now copied into `map`: collectable from here
-	const index = buildIndex(parseMap(map));
+	const index = buildIndex(readMapMembers(map));
 	if (!index.ok) return index.reason;
 	try {
 		await input.store.put({
@@ -136,17 +137,6 @@ async function storeFile(
 		throw new StorageError();
 	}
 	return "stored";
-}
-
-/** The map's JSON, or null; a `)]}'` first line (allowed by the spec against XSSI) is skipped. */
-function parseMap(bytes: Uint8Array): unknown {
-	try {
-		let text = utf8.decode(bytes);
-		if (text.startsWith(")]}'")) text = text.slice(text.indexOf("\n") + 1);
-		return JSON.parse(text);
-	} catch {
-		return null;
-	}
 }
 
 /**

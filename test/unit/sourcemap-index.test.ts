@@ -2,6 +2,7 @@ import { AnyMap, decodedMappings, originalPositionFor } from "@jridgewell/trace-
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildIndex, readIndex } from "../../src/sourcemaps/index-format.ts";
+import { readMapMembers } from "../../src/sourcemaps/map-json.ts";
 import { normaliseMapName } from "../../src/sourcemaps/names.ts";
 import { mapNameFor } from "../../src/sourcemaps/resolve.ts";
 import fixtures from "../worker/fixtures/sourcemaps.json";
@@ -91,6 +92,39 @@ describe("source map index", () => {
 		expect(buildIndex({ version: 3, sources: ["a"], names: [], mappings: "AEAA" }).ok).toBe(false); // source 2 of 1
 		expect(buildIndex({ version: 3, sources: ["a"], names: [], mappings: "AAAAC" }).ok).toBe(false); // name 1 of 0
 		expect(readIndex(new ArrayBuffer(64))).toBeNull();
+	});
+});
+
+describe("reading a map's members without parsing sourcesContent", () => {
+	const WANTED = ["version", "file", "sourceRoot", "sources", "names", "mappings", "sections", "ignoreList"];
+	const pick = (o: Record<string, unknown>) =>
+		Object.fromEntries(Object.entries(o).filter(([k]) => WANTED.includes(k)));
+	const bytes = (text: string) => new TextEncoder().encode(text);
+
+	it("gives what JSON.parse gives for the wanted members of real maps", () => {
+		for (const file of [...fixtures.a.maps, ...fixtures.b.maps]) {
+			expect(readMapMembers(bytes(file.content))).toEqual(pick(JSON.parse(file.content)));
+		}
+	});
+
+	it("gives what JSON.parse gives on any JSON object, compact or indented; null on any truncation", () => {
+		const member = fc.oneof(fc.constantFrom(...WANTED), fc.string());
+		fc.assert(
+			fc.property(fc.dictionary(member, fc.jsonValue()), fc.boolean(), (object, indent) => {
+				const text = JSON.stringify(object, null, indent ? 2 : undefined);
+				expect(readMapMembers(bytes(text))).toEqual(pick(JSON.parse(text)));
+				expect(readMapMembers(bytes(text.slice(0, -1)))).toBeNull();
+			}),
+			{ numRuns: 500, seed: 14 },
+		);
+	});
+
+	it("skips the XSSI prefix line and a BOM; refuses what is not one object", () => {
+		expect(readMapMembers(bytes(`)]}'\n{"version":3,"mappings":"AAAA"}`))).toEqual({ version: 3, mappings: "AAAA" });
+		expect(readMapMembers(bytes('\ufeff{"version":3}'))).toEqual({ version: 3 });
+		for (const bad of ["", "[]", "3", '{"a":1} x', '{"a" 1}', '{"a":1,}', '{"version":}', '{"sources":["a\\"]']) {
+			expect(readMapMembers(bytes(bad)), bad).toBeNull();
+		}
 	});
 });
 
