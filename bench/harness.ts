@@ -46,6 +46,16 @@ export function memoryServices(): Services {
 	const stats: SpillStats = { depth: 0, oldestAt: null, lastInsertAt: null };
 	return {
 		keys: { findByHash: async () => RECORD, touchLastUsed: ok, ping: ok },
+		// A project without source maps: every lookup answers "none" at once.
+		sourceMaps: {
+			markProject: ok,
+			hasMaps: async () => false,
+			put: ok,
+			deleteRelease: async () => 0,
+			releaseFiles: async () => [],
+			latestRelease: async () => null,
+			index: async () => null,
+		},
 		keyCache: {
 			lookup: async (): Promise<SharedLookup> => ({ entry: { record: RECORD, fetchedAt: Date.now() }, failures: 0 }),
 			set: ok,

@@ -4,8 +4,8 @@
  * exit code (only a crash exits non-zero). Everything it starts is stopped at the end, also on Ctrl-C.
  *
  * Knobs (environment): BENCH_ROUNDS (15), BENCH_E2E_SECONDS (12), BENCH_E2E_CONNECTIONS (16),
- * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory), BENCH_CASES (Part 1: comma
- * list of case names, e.g. log1,bare1).
+ * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps), BENCH_CASES
+ * (Part 1: comma list of case names, e.g. log1,bare1). Only the source map figures: BENCH_SKIP=node,workerd,bundle,e2e,memory.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -84,6 +84,21 @@ let bareBundle: BundleReport | undefined;
 let startup: { real: number; bare: number; realRuns: number[]; bareRuns: number[] } | undefined;
 let e2e: E2eReport | undefined;
 let memory: { app: MemoryResult; floor: MemoryResult } | undefined;
+interface UploadMemory {
+	partBytes: number;
+	parts: number;
+	peakRssBytes: number;
+	heapPeakBytes: number;
+	upperBound: boolean;
+}
+let sourceMaps:
+	| {
+			warm: { mapsNs: number; noneNs: number };
+			first: { maps: number; none: number; mapBytes: number; indexBytes: number };
+			upload: UploadMemory;
+			uploadGc: UploadMemory;
+	  }
+	| undefined;
 const failures: string[] = [];
 
 async function part(name: string, fn: () => Promise<void>): Promise<void> {
@@ -143,6 +158,28 @@ try {
 			return rs.reduce((a, b) => (Math.abs(b.peakBytes - m) < Math.abs(a.peakBytes - m) ? b : a));
 		};
 		memory = { app: pickMedian(runs.app), floor: pickMedian(runs.floor) };
+	});
+	await part("sourcemaps", async () => {
+		step("5. source maps: resolved errors (warm, first in a fresh process) and upload memory…");
+		const script = join(import.meta.dirname, "sourcemaps.ts");
+		const warm = await runChild<{ mapsNs: number; noneNs: number }>(script, ["cpu"]);
+		const firsts = { maps: [] as number[], none: [] as number[] };
+		let sizes = { mapBytes: 0, indexBytes: 0 };
+		for (let i = 0; i < 5; i++) {
+			for (const variant of ["maps", "none"] as const) {
+				const r = await runChild<{ ns: number; mapBytes: number; indexBytes: number }>(script, ["first", variant]);
+				firsts[variant].push(r.ns);
+				if (variant === "maps") sizes = { mapBytes: r.mapBytes, indexBytes: r.indexBytes };
+			}
+		}
+		const upload = await runChild<UploadMemory>(script, ["upload"], ["--expose-gc"]);
+		const uploadGc = await runChild<UploadMemory>(script, ["upload", "gc"], ["--expose-gc"]);
+		sourceMaps = {
+			warm,
+			first: { maps: median(firsts.maps), none: median(firsts.none), ...sizes },
+			upload,
+			uploadGc,
+		};
 	});
 	await part("e2e", async () => {
 		step("3. end to end: local stack, wrangler dev, autocannon…");
@@ -317,6 +354,43 @@ if (memory) {
 		figure: "  of which V8 heap peak / external at end",
 		value: `${mib(memory.app.heapPeakBytes)} / ${mib(memory.app.externalEndBytes)}`,
 		baseline: `${mib(memory.floor.heapPeakBytes)} floor heap`,
+		ratio: "",
+		target: "—",
+		result: "info",
+	});
+}
+
+if (sourceMaps) {
+	const { warm, first, upload, uploadGc } = sourceMaps;
+	rows.push({ section: "5. Source maps (Node, main-thread CPU; store in memory, as R2 would hand back the index)" });
+	rows.push({
+		figure: "error, 40 minified frames, maps decoded in the isolate",
+		value: us(warm.mapsNs),
+		baseline: `${us(warm.noneNs)} without maps`,
+		ratio: x(warm.mapsNs / warm.noneNs),
+		target: "≤ 2×",
+		result: judge("resolved error vs without maps", warm.mapsNs / warm.noneNs, 2, x),
+	});
+	rows.push({
+		figure: `first error, fresh process, ${mib(first.mapBytes)} map (${mib(first.indexBytes)} index)`,
+		value: us(first.maps),
+		baseline: `${us(first.none)} without maps`,
+		ratio: x(first.maps / first.none),
+		target: "≤ 10 ms",
+		result: judge("first resolved error", first.maps / 1e6, 10, (v) => `${v.toFixed(2)} ms`),
+	});
+	rows.push({
+		figure: `upload ${uploadGc.parts} × ${mib(uploadGc.partBytes)}: peak RSS, full GC per part`,
+		value: `${mib(uploadGc.peakRssBytes)} = ${x(uploadGc.peakRssBytes / uploadGc.partBytes)} part`,
+		baseline: `heap ${mib(uploadGc.heapPeakBytes)}`,
+		ratio: "",
+		target: "≤ 2× part",
+		result: judge("upload peak memory (multiple of a part)", uploadGc.peakRssBytes / uploadGc.partBytes, 2, x),
+	});
+	rows.push({
+		figure: "  same, collector left to itself (garbage not yet collected)",
+		value: `${mib(upload.peakRssBytes)} = ${x(upload.peakRssBytes / upload.partBytes)} part`,
+		baseline: `heap ${mib(upload.heapPeakBytes)}`,
 		ratio: "",
 		target: "—",
 		result: "info",

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import "./util/zod-locale.ts";
+import type { SourceMapBucket } from "./sourcemaps/store.ts";
 
 /** The worker's settings, parsed and checked once per env object (see loadConfig). */
 export interface Config {
@@ -11,6 +12,8 @@ export interface Config {
 	rateLimitPerMinute: number;
 	/** The longest a request admitted on the isolate's budget waits before it is reported to Redis (T). */
 	rateLimitFlushMs: number;
+	/** The R2 bucket of uploaded source maps (a binding, not a setting); undefined when not bound. */
+	sourceMapBucket: SourceMapBucket | undefined;
 }
 
 const url = z.url({ protocol: /^https?$/ });
@@ -56,6 +59,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
 			},
 			rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
 			rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
+			sourceMapBucket: env.SOURCEMAPS as SourceMapBucket | undefined,
 		},
 	};
 }

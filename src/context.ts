@@ -1,6 +1,7 @@
 import type { Config } from "./config.ts";
 import type { WideEvent } from "./http/wide-event.ts";
 import type { BudgetStore, LimitAnswer } from "./ratelimit/budget.ts";
+import type { SourceMapStore } from "./sourcemaps/store.ts";
 
 /** What authentication learned from the key: identity always comes from here, never from the body. */
 export interface ApiKeyRecord {
@@ -112,6 +113,7 @@ export interface Services {
 	limiter: RateLimiter;
 	events: EventWriter;
 	spill: Spill;
+	sourceMaps: SourceMapStore;
 }
 
 export interface DeliveryOptions {
@@ -156,6 +158,8 @@ export interface AppEnv {
 		bodyHash: string | undefined;
 		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (write.ts). */
 		wellFormed: boolean | undefined;
+		/** A route's own body limit, set before the ingest gate reads Content-Length (unset: MAX_BODY_BYTES). */
+		maxBodyBytes: number | undefined;
 		/** The request's Content-Length header as the gate read it (null: none). */
 		contentLength: string | null;
 		/** The Idempotency-Key header once read (null: none; unset: not read yet). */

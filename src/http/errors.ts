@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { MAX_BODY_BYTES } from "./body.ts";
 import { json, setHeader } from "./respond.ts";
 
 /** Every expected failure, with its documented status and body. One place turns them into responses. */
@@ -12,8 +13,9 @@ export type Failure =
 	| { kind: "invalid_payload"; issues: unknown[] }
 	| { kind: "malformed_json" }
 	| { kind: "undecodable_body"; reason: string }
-	| { kind: "payload_too_large" }
-	| { kind: "unsupported_media_type"; what: "content-type" | "content-encoding" }
+	| { kind: "payload_too_large"; maxBytes?: number }
+	| { kind: "unsupported_media_type"; what: "content-type" | "content-encoding" | "multipart" }
+	| { kind: "invalid_upload"; message: string }
 	| { kind: "signature_invalid" }
 	| { kind: "invalid_header"; message: string }
 	| { kind: "write_unavailable" }
@@ -22,6 +24,12 @@ export type Failure =
 	| { kind: "misconfigured" };
 
 export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
+const UNSUPPORTED_MEDIA = {
+	"content-type": "Unsupported Content-Type: send application/json",
+	"content-encoding": "Unsupported Content-Encoding: send gzip, deflate or none",
+	multipart: "Unsupported Content-Type: send multipart/form-data",
+} as const;
 
 function describe(failure: Failure): { status: ContentfulStatusCode; body: object; headers?: Record<string, string> } {
 	switch (failure.kind) {
@@ -54,20 +62,21 @@ function describe(failure: Failure): { status: ContentfulStatusCode; body: objec
 		case "undecodable_body":
 			return { status: 400, body: { error: failure.reason } };
 		case "payload_too_large":
-			return { status: 413, body: { error: "Request body exceeds the 5 MB limit" } };
+			return {
+				status: 413,
+				body: { error: `Request body exceeds the ${(failure.maxBytes ?? MAX_BODY_BYTES) / (1024 * 1024)} MB limit` },
+			};
 		case "unsupported_media_type":
 			return {
 				status: 415,
 				body: {
-					error:
-						failure.what === "content-type"
-							? "Unsupported Content-Type: send application/json"
-							: "Unsupported Content-Encoding: send gzip, deflate or none",
+					error: UNSUPPORTED_MEDIA[failure.what],
 				},
 			};
 		case "signature_invalid":
 			return { status: 403, body: { error: "Invalid signature" } };
 		case "invalid_header":
+		case "invalid_upload":
 			return { status: 400, body: { error: failure.message } };
 		case "write_unavailable":
 			return {

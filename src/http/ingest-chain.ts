@@ -30,7 +30,8 @@ export function ingestGate(deps: AppDeps) {
 		if (c.req.method === "OPTIONS") return preflight(c, origin);
 		// A declared oversize body is refused before any I/O; the stream is still counted when read.
 		const contentLength = c.req.header("content-length") ?? null;
-		if (Number(contentLength) > MAX_BODY_BYTES) throw new FailureError({ kind: "payload_too_large" });
+		const maxBytes = c.get("maxBodyBytes") ?? MAX_BODY_BYTES; // a route may declare its own (routes/ingest/index.ts)
+		if (Number(contentLength) > maxBytes) throw new FailureError({ kind: "payload_too_large", maxBytes });
 		c.set("contentLength", contentLength);
 		attach(c);
 		const limits: EdgeLimits = {

@@ -10,6 +10,8 @@ import {
 	OtlpKeyValue,
 	OtlpStatus,
 } from "../otlp/decode-json.ts";
+import { MAX_RELEASE_CHARS } from "../sourcemaps/names.ts";
+import { MAX_MAP_BYTES, MAX_UPLOAD_BYTES } from "../sourcemaps/upload.ts";
 import { REFERENCE_EXAMPLES } from "./examples.ts";
 
 // The OpenAPI 3.1 document of GET /openapi.json, the request bodies generated from the very zod schemas the
@@ -30,6 +32,14 @@ const DrainRejected = z.object({ error: z.string(), rejected: z.number().check(z
 const DrainBody = z
 	.array(z.record(z.string(), z.unknown()))
 	.check(z.describe("Vercel log drain entries: a JSON array, or NDJSON (one entry per line)"));
+const SourceMapsUploaded = z.object({
+	ok: z.literal(true),
+	release: z.string(),
+	count: z.number().check(z.int(), z.gte(1)),
+	refused: z.optional(
+		z.array(z.object({ file: z.string(), reason: z.string() })).check(z.describe("Files not stored, and why")),
+	),
+});
 const ErrorResponse = z.object({ error: z.string() });
 const ValidationError = z.object({
 	success: z.literal(false),
@@ -82,6 +92,7 @@ const COMPONENTS: Record<string, z.core.$ZodType> = {
 	OkFingerprint,
 	DrainAccepted,
 	DrainRejected,
+	SourceMapsUploaded,
 	Error: ErrorResponse,
 	ValidationError,
 	Health,
@@ -342,6 +353,69 @@ export function buildOpenApiDocument() {
 						},
 						...COMMON_ERRORS,
 						"403": error("Origin not allowed, or invalid signature", "Invalid signature"),
+					},
+				},
+			},
+			"/ingest/sourcemaps": {
+				post: {
+					summary: "Upload a build's source maps for a release (as the Next.js SDK does after each build)",
+					description: `Multipart: \`release\` first, then one or more \`files\` (.map, named by their path relative to the build folder; backslashes are read as slashes), at most ${MAX_UPLOAD_BYTES} bytes in all and ${MAX_MAP_BYTES} per file. A file refused for itself is listed in \`refused\` and the rest are stored. Requests with an Origin header (browsers) are refused.`,
+					security: [{ bearer: [] }],
+					requestBody: {
+						required: true,
+						content: {
+							"multipart/form-data": {
+								schema: {
+									type: "object",
+									required: ["release", "files"],
+									properties: {
+										release: { type: "string", minLength: 1, maxLength: MAX_RELEASE_CHARS },
+										files: { type: "array", items: { type: "string", contentMediaType: "application/json" } },
+									},
+								},
+							},
+						},
+					},
+					responses: {
+						"200": {
+							description: "Stored (refused lists files not stored)",
+							headers: RATE_HEADERS,
+							content: json(ref("SourceMapsUploaded"), { ok: true, release: "v1.2.3", count: 2 }),
+						},
+						"400": error(
+							"Missing or over-long release, no files, no file stored, or malformed multipart",
+							"release is required, before the files",
+						),
+						...COMMON_ERRORS,
+						"403": error("Any request with an Origin header (browser keys are public)", "Origin not allowed"),
+						"413": error(`Body over ${MAX_UPLOAD_BYTES} bytes`, "Request body exceeds the 50 MB limit"),
+						"415": error("Not multipart/form-data", "Unsupported Content-Type: send multipart/form-data"),
+						"503": error(
+							"The key could not be checked, or the maps could not be stored",
+							"Could not store the data; retry",
+							{
+								"Retry-After": RETRY_AFTER,
+							},
+						),
+					},
+				},
+			},
+			"/ingest/sourcemaps/{release}": {
+				delete: {
+					summary: "Delete every source map of a release of the key's project (idempotent)",
+					security: [{ bearer: [] }],
+					parameters: [
+						{ name: "release", in: "path", required: true, schema: { type: "string", maxLength: MAX_RELEASE_CHARS } },
+					],
+					responses: {
+						"200": {
+							description: "Deleted (or there was nothing)",
+							headers: RATE_HEADERS,
+							content: json(ref("Ok"), { ok: true }),
+						},
+						"400": error("Invalid release", "release exceeds 128 characters"),
+						...COMMON_ERRORS,
+						"403": error("Any request with an Origin header (browser keys are public)", "Origin not allowed"),
 					},
 				},
 			},

@@ -3,6 +3,7 @@ import type { Services } from "../context.ts";
 import { ClickHouseEventWriter, createClickHouse } from "./clickhouse.ts";
 import { createSql, NeonApiKeyStore } from "./postgres.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
+import { sourceMapStore } from "./sourcemaps.ts";
 import { RedisSpill } from "./spill.ts";
 
 /** The production services for a parsed config (the clients hold settings only; every call makes its own fetch). */
@@ -14,6 +15,7 @@ export function createServices(config: Config): Services {
 		limiter: new UpstashRateLimiter(redis),
 		events: new ClickHouseEventWriter(createClickHouse(config.clickhouse)),
 		spill: new RedisSpill(redis),
+		sourceMaps: sourceMapStore(config.sourceMapBucket),
 	};
 }
 

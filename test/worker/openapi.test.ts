@@ -218,7 +218,8 @@ describe("GET /openapi.json", () => {
 		const served = new Set([
 			...app.routes
 				.filter((r) => r.method !== "ALL")
-				.map((r) => `${r.method.toLowerCase()} ${r.path.length > 1 ? r.path.replace(/\/$/, "") : r.path}`),
+				.map((r) => `${r.method.toLowerCase()} ${r.path.length > 1 ? r.path.replace(/\/$/, "") : r.path}`)
+				.map((route) => route.replace(/:(\w+)/g, "{$1}")), // Hono's :param is OpenAPI's {param}
 			// A static asset (wrangler.toml [assets]), not an app route.
 			"get /openapi.json",
 		]);
@@ -232,6 +233,8 @@ describe("GET /openapi.json", () => {
 			"post /ingest/traces",
 			"post /ingest/llm",
 			"post /ingest/drain",
+			"post /ingest/sourcemaps",
+			"delete /ingest/sourcemaps/{release}",
 			"post /v1/traces",
 			"post /v1/logs",
 			"get /openapi.json",

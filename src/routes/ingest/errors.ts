@@ -6,6 +6,7 @@ import { fingerprintError } from "../../ingest/fingerprint.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
 import { accept, provenance } from "../../ingest/write.ts";
+import { resolveStack } from "../../sourcemaps/resolve.ts";
 
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {
@@ -13,9 +14,22 @@ export function errorsHandler(now: () => number) {
 		const p = provenance(c, now());
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
 		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p);
-		const known = fingerprintError({ errorMessage: row.error_message, stackTrace: row.stack_trace });
+		// Frames with an uploaded map are fingerprinted as their original code, so a rebuild groups the same.
+		const resolved = await resolveStack({
+			stackTrace: row.stack_trace,
+			release: row.release,
+			project: p.projectId,
+			store: c.get("services").sourceMaps,
+			now: p.receivedAt,
+		});
+		const known = fingerprintError({ errorMessage: row.error_message, stackTrace: resolved.text });
 		row.fingerprint = typeof known === "string" ? known : await known;
+		const stored = Object.assign(row, {
+			resolved_stack_trace: resolved.status === "resolved" ? resolved.text : "",
+			symbolication: resolved.status,
+		});
 		c.get("event").count = 1;
-		return accept(c, [{ table: "errors", rows: [row] }], { ok: true, fingerprint: row.fingerprint });
+		if (resolved.status !== "none") c.get("event").symbolication = resolved.status;
+		return accept(c, [{ table: "errors", rows: [stored] }], { ok: true, fingerprint: row.fingerprint });
 	};
 }

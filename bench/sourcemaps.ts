@@ -1,0 +1,317 @@
+/**
+ * Part 5: source maps (issue 14), run as children of bench/run.ts, each printing one JSON result line.
+ *   node bench/sourcemaps.ts cpu            40-frame minified stack, maps decoded in the isolate vs no maps
+ *                                           (the stack new each time, so the whole-stack memo does not answer):
+ *                                           median main-thread CPU per request, interleaved rounds
+ *   node bench/sourcemaps.ts first maps|none  the first error of a fresh process against a 3.5 MB map (or none):
+ *                                           main-thread CPU of that one request, JIT cold
+ *   node --expose-gc bench/sourcemaps.ts upload [gc]  20 maps of 2.5 MB in one multipart request, streamed:
+ *                                           RSS high-water and V8 heap peak over the baseline (gc: a full
+ *                                           collection as each part is stored)
+ * The store is in memory (what R2 would hand back: the index bytes); the app is the real createApp.
+ */
+import { GCProfiler } from "node:v8";
+import type { SourceMapStore, StoredMap } from "../src/sourcemaps/store.ts";
+import { emitResult } from "./child.ts";
+import { API_KEY, benchContext, ENV, memoryServices, silenceConsole } from "./harness.ts";
+import { createApp } from "./src-app.js";
+import { median } from "./stats.ts";
+
+const FRAMES = 40;
+const CHUNK = "static/chunks/app/page-4f9e8d7c6b5a.js";
+
+/** An in-memory SourceMapStore: what R2 holds, as bytes. */
+function memoryStore(): SourceMapStore & { files: Map<string, Uint8Array> } {
+	const files = new Map<string, Uint8Array>();
+	const latest = new Map<string, string>();
+	const projects = new Set<string>();
+	return {
+		files,
+		async markProject(project) {
+			projects.add(project);
+		},
+		async hasMaps(project) {
+			return projects.has(project);
+		},
+		async put(m: StoredMap) {
+			files.set(`${m.project}\n${m.release}\n${m.file}`, m.index);
+			latest.set(`${m.project}\n${m.file}`, m.release);
+		},
+		async deleteRelease() {
+			return 0;
+		},
+		async releaseFiles(project, release) {
+			const prefix = `${project}\n${release}\n`;
+			return [...files.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+		},
+		async latestRelease(project, file) {
+			return latest.get(`${project}\n${file}`) ?? null;
+		},
+		async index(project, release, file) {
+			const bytes = files.get(`${project}\n${release}\n${file}`);
+			return bytes ? bytes.slice().buffer : null; // a fresh buffer, as R2's arrayBuffer() gives
+		},
+	};
+}
+
+// ------------------------------------------------------------------------------------------ synthetic maps
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+function vlq(n: number): string {
+	let v = n < 0 ? (-n << 1) | 1 : n << 1;
+	let out = "";
+	do {
+		let digit = v & 31;
+		v >>>= 5;
+		if (v > 0) digit |= 32;
+		out += B64[digit];
+	} while (v > 0);
+	return out;
+}
+
+/**
+ * A map shaped like a minified production chunk: one generated line, about `mappingsBytes` of mappings over 300
+ * sources and 4,000 names, and sourcesContent filling the rest up to `totalBytes`. Deterministic.
+ */
+function syntheticMap(totalBytes: number, mappingsBytes: number): { json: string; maxColumn: number } {
+	let seed = 14;
+	const rand = (n: number) => {
+		seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+		return seed % n;
+	};
+	const parts: string[] = [];
+	let length = 0;
+	let col = 0;
+	let src = 0;
+	let line = 0;
+	let ocol = 0;
+	let name = 0;
+	while (length < mappingsBytes) {
+		const dCol = 1 + rand(24);
+		const nSrc = rand(50) === 0 ? rand(300) : src;
+		const nLine = Math.max(0, line + rand(7) - 2);
+		const nCol = rand(80);
+		let seg = vlq(dCol) + vlq(nSrc - src) + vlq(nLine - line) + vlq(nCol - ocol);
+		if (rand(3) === 0) {
+			const nName = rand(4000);
+			seg += vlq(nName - name);
+			name = nName;
+		}
+		col += dCol;
+		src = nSrc;
+		line = nLine;
+		ocol = nCol;
+		parts.push(seg);
+		length += seg.length + 1;
+	}
+	const sources = Array.from({ length: 300 }, (_, i) => `webpack://_N_E/./src/components/module-${i}.tsx`);
+	const names = Array.from({ length: 4000 }, (_, i) => `identifier${i}`);
+	const skeleton = { version: 3, file: "page.js", sources, names, mappings: parts.join(","), sourcesContent: [""] };
+	const contentBytes = Math.max(0, totalBytes - JSON.stringify(skeleton).length);
+	const per = Math.floor(contentBytes / sources.length);
+	const text = "export function Component() { return null }\n".repeat(Math.ceil(per / 45)).slice(0, per);
+	return { json: JSON.stringify({ ...skeleton, sourcesContent: sources.map(() => text) }), maxColumn: col };
+}
+
+/** 40 frames in one chunk; `variant` moves the outermost frame, so the stack is new to the isolate's memo. */
+function stackFor(maxColumn: number, chunk = CHUNK, variant = 0): string {
+	const lines = ["TypeError: Cannot read properties of undefined (reading 'id')"];
+	for (let i = 0; i < FRAMES; i++) {
+		const column = 1 + Math.floor(((i * 7919 + (i === FRAMES - 1 ? variant : 0)) % 997) * (maxColumn / 997));
+		lines.push(`    at ${String.fromCharCode(97 + (i % 26))} (https://shop.example/_next/${chunk}:1:${column})`);
+	}
+	return lines.join("\n");
+}
+
+// ------------------------------------------------------------------------------------------ requests
+
+const encoder = new TextEncoder();
+
+/** A multipart body of `count` copies of the map, streamed part by part (never whole in memory). */
+function uploadRequest(map: Uint8Array, count: number): Request {
+	const boundary = "----bench";
+	const heads = Array.from({ length: count }, (_, i) =>
+		encoder.encode(
+			`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="static/chunks/${i}-4f9e8d7c.js.map"\r\nContent-Type: application/json\r\n\r\n`,
+		),
+	);
+	const pieces: Uint8Array[] = [
+		encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="release"\r\n\r\nbench\r\n`),
+	];
+	for (const head of heads) pieces.push(head, map, encoder.encode("\r\n"));
+	pieces.push(encoder.encode(`--${boundary}--\r\n`));
+	const length = pieces.reduce((n, p) => n + p.byteLength, 0);
+	let piece = 0;
+	let offset = 0;
+	const body = new ReadableStream<Uint8Array>({
+		pull(controller) {
+			const p = pieces[piece];
+			if (!p) return controller.close();
+			controller.enqueue(p.subarray(offset, offset + 65_536));
+			offset += 65_536;
+			if (offset >= p.byteLength) {
+				piece++;
+				offset = 0;
+			}
+		},
+	});
+	return new Request("https://ingest.bench/ingest/sourcemaps", {
+		method: "POST",
+		headers: {
+			authorization: `Bearer ${API_KEY}`,
+			"content-type": `multipart/form-data; boundary=${boundary}`,
+			"content-length": String(length),
+		},
+		body,
+		duplex: "half",
+	} as RequestInit);
+}
+
+function errorRequest(stack: string): Request {
+	const body = JSON.stringify({
+		error_message: "Cannot read properties of undefined (reading 'id')",
+		stack_trace: stack,
+	});
+	return new Request("https://ingest.bench/ingest/errors", {
+		method: "POST",
+		headers: {
+			authorization: `Bearer ${API_KEY}`,
+			"content-type": "application/json",
+			"content-length": String(encoder.encode(body).byteLength),
+		},
+		body,
+	});
+}
+
+type App = ReturnType<typeof createApp>;
+
+async function send(app: App, request: Request): Promise<Response> {
+	const { pending, ctx } = benchContext();
+	const res = await app.fetch(request, ENV, ctx);
+	await Promise.all(pending);
+	return res;
+}
+
+function appWith(store: SourceMapStore): App {
+	return createApp({ services: () => ({ ...memoryServices(), sourceMaps: store }) });
+}
+
+async function uploadInto(store: SourceMapStore, map: { json: string }): Promise<void> {
+	// The chunk's own map, under its name, in one request through the real upload route.
+	const bytes = encoder.encode(map.json);
+	const boundary = "----one";
+	const body = new Blob([
+		`--${boundary}\r\nContent-Disposition: form-data; name="release"\r\n\r\nbench\r\n--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${CHUNK}.map"\r\n\r\n`,
+		bytes,
+		`\r\n--${boundary}--\r\n`,
+	]);
+	const res = await send(
+		appWith(store),
+		new Request("https://ingest.bench/ingest/sourcemaps", {
+			method: "POST",
+			headers: { authorization: `Bearer ${API_KEY}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+			body,
+		}),
+	);
+	if (res.status !== 200) throw new Error(`upload: ${res.status} ${await res.text()}`);
+}
+
+function cpuNs(): number {
+	const u = process.threadCpuUsage();
+	return (u.user + u.system) * 1e3;
+}
+
+// ------------------------------------------------------------------------------------------ modes
+
+const [mode, variant] = process.argv.slice(2);
+silenceConsole();
+
+if (mode === "cpu") {
+	const map = syntheticMap(3.5 * 1024 * 1024, 1024 * 1024);
+	const stack = stackFor(map.maxColumn);
+	const withMaps = memoryStore();
+	await uploadInto(withMaps, map);
+	const apps = { maps: appWith(withMaps), none: appWith(memoryStore()) };
+	// The isolate's caches are shared by both apps (one project): the stack without maps names another chunk.
+	// Every request a stack the isolate has not seen whole (its maps and lookups cached, not its resolution).
+	const other = "static/chunks/app/page-0a1b2c3d4e5f.js";
+	const variants = Array.from({ length: 997 }, (_, v) => ({
+		maps: stackFor(map.maxColumn, CHUNK, v),
+		none: stackFor(map.maxColumn, other, v),
+	}));
+	const stacks = { maps: stack, none: stackFor(map.maxColumn, other) };
+	let n = 0;
+	const BATCH = Number(process.env.BENCH_SM_BATCH ?? 300);
+	const samples: Record<keyof typeof apps, number[]> = { maps: [], none: [] };
+	for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 9) + 1; round++) {
+		for (const name of ["maps", "none"] as const) {
+			const t0 = cpuNs();
+			for (let i = 0; i < BATCH; i++) {
+				const res = await send(apps[name], errorRequest((variants[n++ % variants.length] as typeof stacks)[name]));
+				if (res.status !== 200) throw new Error(`error request: ${res.status}`);
+			}
+			if (round > 0) samples[name].push((cpuNs() - t0) / BATCH); // round 0 warms up
+		}
+	}
+	const fingerprint = async (app: App, stack: string) =>
+		((await (await send(app, errorRequest(stack))).json()) as { fingerprint: string }).fingerprint;
+	// Unresolved, both stacks fingerprint the same (hash-stripped chunk names, minified names): resolution changes it.
+	const resolved = (await fingerprint(apps.maps, stacks.maps)) !== (await fingerprint(apps.none, stacks.none));
+	if (!resolved) throw new Error("the maps did not change the fingerprint: nothing was resolved");
+	emitResult({ mapsNs: median(samples.maps), noneNs: median(samples.none) });
+} else if (mode === "first") {
+	const map = syntheticMap(3.5 * 1024 * 1024, 1024 * 1024);
+	const stack = stackFor(map.maxColumn);
+	const store = memoryStore();
+	if (variant === "maps") await uploadInto(store, map); // in another "isolate": only the stored index is shared
+	const app = appWith(store);
+	// The isolate has served a request before (module loaded, a log stored): the first *error* is measured.
+	await send(app, errorRequest("Error: warm-up without frames"));
+	const t0 = cpuNs();
+	const res = await send(app, errorRequest(stack));
+	const ns = cpuNs() - t0;
+	if (res.status !== 200) throw new Error(`error request: ${res.status}`);
+	emitResult({ ns, indexBytes: [...store.files.values()][0]?.byteLength ?? 0, mapBytes: map.json.length });
+} else if (mode === "upload") {
+	const gc = (globalThis as { gc?: () => void }).gc;
+	if (!gc) throw new Error("run with --expose-gc");
+	// 2.5 MB decimal: 20 of them and the multipart framing fit under the 50 MiB request limit.
+	const map = encoder.encode(syntheticMap(2_500_000, 700 * 1024).json);
+	const store = memoryStore();
+	const app = appWith(store);
+	await uploadInto(memoryStore(), { json: syntheticMap(256 * 1024, 64 * 1024).json }); // warm the code paths
+	const request = uploadRequest(map, 20);
+	store.files.clear();
+	gc();
+	gc();
+	const baseline = process.memoryUsage();
+	const highBefore = process.resourceUsage().maxRSS * 1024;
+	const profiler = new GCProfiler();
+	profiler.start();
+	// The stored indexes are what R2 would hold, not the request's memory: dropped as they arrive.
+	const put = store.put.bind(store);
+	// With "gc": a full collection as each part is stored, so the high-water is what one part needs live,
+	// not garbage the collector had not yet reached (workerd collects under its 128 MB limit).
+	const collect = variant === "gc";
+	store.put = async (m) => {
+		await put({ ...m, index: new Uint8Array(0) });
+		if (collect) gc();
+	};
+	const res = await send(app, request);
+	const body = await res.text();
+	if (res.status !== 200) throw new Error(`upload: ${res.status} ${body}`);
+	const end = process.memoryUsage();
+	const gcs = profiler.stop()?.statistics ?? [];
+	const highAfter = process.resourceUsage().maxRSS * 1024;
+	const heapPeak = Math.max(end.heapUsed, ...gcs.map((g) => g.beforeGC.heapStatistics.usedHeapSize));
+	emitResult({
+		partBytes: map.byteLength,
+		parts: 20,
+		response: JSON.parse(body),
+		peakRssBytes: highAfter - baseline.rss,
+		upperBound: highAfter <= highBefore,
+		heapPeakBytes: heapPeak - baseline.heapUsed,
+	});
+} else {
+	throw new Error("usage: sourcemaps.ts cpu | first maps|none | upload");
+}

@@ -1,0 +1,77 @@
+import { getMultipartBoundary } from "@remix-run/multipart-parser";
+import type { Context, Next } from "hono";
+import type { AppEnv } from "../../context.ts";
+import { mediaType } from "../../http/body.ts";
+import { FailureError } from "../../http/errors.ts";
+import { json } from "../../http/respond.ts";
+import { forgetProject } from "../../sourcemaps/cache.ts";
+import { checkRelease } from "../../sourcemaps/names.ts";
+import { MAX_UPLOAD_BYTES, storeUpload } from "../../sourcemaps/upload.ts";
+
+/** Declares the upload's 50 MB limit to the ingest gate, which refuses a larger declared body before any I/O. */
+export async function sourceMapBodyLimit(c: Context<AppEnv>, next: Next) {
+	c.set("maxBodyBytes", MAX_UPLOAD_BYTES);
+	await next();
+}
+
+/**
+ * Browser keys are public (the SDK falls back to NEXT_PUBLIC_DEEPTRACER_KEY): a request with an Origin is a
+ * browser's, and must not replace or delete a project's maps, whatever the key's allowed origins.
+ */
+function refuseBrowsers(c: Context<AppEnv>): void {
+	if (c.req.header("origin") !== undefined) throw new FailureError({ kind: "origin_refused" });
+}
+
+/** POST /ingest/sourcemaps: multipart `release` then `files`; 200 with the count stored and any files refused. */
+export function uploadHandler(now: () => number) {
+	return async function uploadSourceMaps(c: Context<AppEnv>): Promise<Response> {
+		refuseBrowsers(c);
+		const contentType = c.req.header("content-type");
+		if (mediaType(contentType) !== "multipart/form-data")
+			throw new FailureError({ kind: "unsupported_media_type", what: "multipart" });
+		const encoding = (c.req.header("content-encoding") ?? "").trim().toLowerCase();
+		if (encoding !== "" && encoding !== "identity")
+			throw new FailureError({ kind: "unsupported_media_type", what: "content-encoding" });
+		const boundary = getMultipartBoundary(contentType ?? "");
+		const body = c.req.raw.body;
+		if (!boundary || !body) throw new FailureError({ kind: "invalid_upload", message: "malformed multipart body" });
+		const key = c.get("apiKey");
+		const result = await storeUpload({
+			body,
+			boundary,
+			project: key.projectId,
+			keyId: key.id,
+			now: now(),
+			store: c.get("services").sourceMaps,
+		});
+		if (!result.ok) throw new FailureError(result.failure);
+		forgetProject(key.projectId);
+		Object.assign(c.get("event"), { count: result.count, refused: result.refused.length });
+		return json(c, {
+			ok: true,
+			release: result.release,
+			count: result.count,
+			...(result.refused.length > 0 ? { refused: result.refused } : {}),
+		});
+	};
+}
+
+/** DELETE /ingest/sourcemaps/:release: every map of the release in the key's project; idempotent. */
+export async function deleteSourceMaps(c: Context<AppEnv>): Promise<Response> {
+	refuseBrowsers(c);
+	const checked = checkRelease(c.req.param("release") ?? "");
+	if (!checked.ok) throw new FailureError({ kind: "invalid_upload", message: checked.reason });
+	const project = c.get("apiKey").projectId;
+	let removed: number;
+	try {
+		removed = await c.get("services").sourceMaps.deleteRelease(project, checked.value);
+	} catch (err) {
+		console.error(
+			JSON.stringify({ request_id: c.get("requestId"), outcome: "sourcemap_store_failed", error: String(err) }),
+		);
+		throw new FailureError({ kind: "write_unavailable" });
+	}
+	forgetProject(project);
+	c.get("event").count = removed;
+	return json(c, { ok: true });
+}
