@@ -1,11 +1,11 @@
 /**
  * Part 5: store distance. Every store the worker talks to (the Upstash REST adapter, the Neon HTTP adapter, the
  * ClickHouse HTTP adapter) sits behind a loopback proxy (bench/distance-proxy.ts) that holds each request D ms;
- * `wrangler dev` serves the real worker pointed at the proxies. Each case runs at D = 0 and at D = BENCH_DISTANCE_MS
- * back to back in the same worker, so the difference divided by D is the number of store round trips the request
- * awaited. Requests go one at a time, each after the proxies have been quiet for a moment (the previous request's
- * background work has arrived and been answered), so the store requests that arrive while a request is open are
- * that request's own.
+ * `wrangler dev` serves the real worker pointed at the proxies. Each case alternates requests at D = 0 and at
+ * D = BENCH_DISTANCE_MS in the same worker, so the difference of the medians divided by D is the number of store
+ * round trips a request awaited. Requests go one at a time, each after the proxies have been quiet for a moment
+ * (the previous request's background work has arrived and been answered), so the store requests that arrive while
+ * a request is open are that request's own.
  *
  * Cases: warm (a key the isolate knows, under its limit); a key new to the isolate that Redis's key cache holds
  * (created in Postgres, its cache entry written into Redis with the worker's own RedisKeyCache, never seen by the
@@ -47,7 +47,6 @@ export interface DistanceReport {
 	cases: Record<DistanceCase, { near: DistanceSample; far: DistanceSample }>;
 }
 
-const STORES: StoreName[] = ["upstash", "neon", "clickhouse"];
 const QUIET_MS = 15;
 
 /** The proxies in front of the stack's three HTTP endpoints, and the stack's env rewritten to go through them. */
@@ -117,118 +116,113 @@ export async function runDistance(
 			body,
 		});
 
-	/** Sends requests one at a time (prepare runs before each, untimed) and records what the proxies saw. */
+	const emptySample = (): DistanceSample => ({
+		ms: [],
+		before: { upstash: 0, neon: 0, clickhouse: 0 },
+		requestsWithDecisionTraffic: 0,
+		upstashCommands: 0,
+		what: [],
+		status: [],
+	});
+
+	/**
+	 * Sends `count` requests at D = 0 and `count` at D, alternating (so load on the machine hits both alike), one
+	 * at a time; `prepare` runs before each, untimed. A request's Upstash commands are those that arrived from its
+	 * send until the proxies went quiet after its answer (its background work included).
+	 */
 	async function measure(
+		name: string,
 		count: number,
 		send: () => Promise<Response>,
-		prepare?: () => Promise<void>,
-	): Promise<DistanceSample> {
-		const sample: DistanceSample = {
-			ms: [],
-			before: { upstash: 0, neon: 0, clickhouse: 0 },
-			requestsWithDecisionTraffic: 0,
-			upstashCommands: 0,
-			what: [],
-			status: [],
-		};
+		prepare?: (delay: number) => Promise<void>,
+	): Promise<{ near: DistanceSample; far: DistanceSample }> {
+		opts.log?.(`store distance: ${name}…`);
+		const near = emptySample();
+		const far = emptySample();
 		const what = new Map<string, number>();
-		const marks = proxies.map((p) => p.arrivals.length);
 		for (let i = 0; i < count; i++) {
-			await prepare?.();
-			await quiet();
-			const seen = proxies.map((p) => p.arrivals.length);
-			const t0 = performance.now();
-			const res = await send();
-			await res.arrayBuffer();
-			const t1 = performance.now();
-			sample.ms.push(t1 - t0);
-			sample.status.push(res.status);
-			let any = false;
-			for (const [j, p] of proxies.entries()) {
-				for (const a of p.arrivals.slice(seen[j])) {
-					if (a.at < t0 || a.at > t1) continue;
-					if (a.store !== "clickhouse") any = true;
-					sample.before[a.store]++;
-					const label = `${a.store} ${a.what}`;
-					what.set(label, (what.get(label) ?? 0) + 1);
+			for (const [delay, sample] of [
+				[0, near],
+				[opts.delayMs, far],
+			] as const) {
+				setDelay(delay);
+				await prepare?.(delay);
+				await quiet();
+				const seen = proxies.map((p) => p.arrivals.length);
+				const t0 = performance.now();
+				const res = await send();
+				await res.arrayBuffer();
+				const t1 = performance.now();
+				sample.ms.push(t1 - t0);
+				sample.status.push(res.status);
+				await quiet();
+				let any = false;
+				for (const [j, p] of proxies.entries()) {
+					for (const a of p.arrivals.slice(seen[j])) {
+						sample.upstashCommands += a.commands;
+						if (a.at < t0 || a.at > t1) continue;
+						if (a.store !== "clickhouse") any = true;
+						sample.before[a.store]++;
+						if (sample === far) {
+							const label = `${a.store} ${a.what}`;
+							what.set(label, (what.get(label) ?? 0) + 1);
+						}
+					}
 				}
+				if (any) sample.requestsWithDecisionTraffic++;
 			}
-			if (any) sample.requestsWithDecisionTraffic++;
 		}
-		await quiet();
-		for (const [j, p] of proxies.entries()) {
-			for (const a of p.arrivals.slice(marks[j])) sample.upstashCommands += a.commands;
-		}
-		sample.what = [...what].sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ×${n}`);
-		return sample;
+		setDelay(0);
+		far.what = [...what].sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ×${n}`);
+		return { near, far };
 	}
 
 	const cases: Partial<DistanceReport["cases"]> = {};
-	const both = async (name: DistanceCase, run: (delay: number) => Promise<DistanceSample>) => {
-		opts.log?.(`store distance: ${name}…`);
-		setDelay(0);
-		const near = await run(0);
-		setDelay(opts.delayMs);
-		const far = await run(opts.delayMs);
-		setDelay(0);
-		cases[name] = { near, far };
-	};
-	const expect = (sample: DistanceSample, status: number, what: string) => {
-		const wrong = sample.status.filter((s) => s !== status);
+	const expect = <T extends { near: DistanceSample; far: DistanceSample }>(pair: T, status: number, what: string) => {
+		const wrong = [...pair.near.status, ...pair.far.status].filter((s) => s !== status);
 		if (wrong.length > 0) throw new Error(`${what}: expected ${status}, got ${wrong.join(", ")}`);
+		return pair;
 	};
 
 	try {
-		await both("warm", async (d) => {
-			const key = await newKey(10_000_000, `warm at ${d} ms`);
-			// Known to the isolate: key cached, limiter script loaded, first insert done.
-			const warmUp = await measure(3, () => ingest(key.key));
-			expect(warmUp, 200, "warm-up");
-			const s = await measure(opts.warmRequests, () => ingest(key.key));
-			expect(s, 200, "warm request");
-			return s;
-		});
-		await both("redis", async (d) => {
-			let key: CreatedKey | undefined;
-			const s = await measure(
-				opts.samples,
-				() => ingest((key as CreatedKey).key),
-				async () => {
-					key = await newKey(10_000_000, `in Redis at ${d} ms`);
-					const hash = await hashApiKey(key.key);
-					const record = await keyStore.findByHash(hash);
-					if (!record) throw new Error("a key just created was not found");
-					await keyCache.set(hash, { record, fetchedAt: Date.now() });
-				},
-			);
-			expect(s, 200, "key in Redis");
-			return s;
-		});
-		await both("postgres", async (d) => {
-			let key: CreatedKey | undefined;
-			const s = await measure(
-				opts.samples,
-				() => ingest((key as CreatedKey).key),
-				async () => {
-					key = await newKey(10_000_000, `only in Postgres at ${d} ms`);
-				},
-			);
-			expect(s, 200, "key only in Postgres");
-			return s;
-		});
-		await both("overLimit", async (d) => {
-			const key = await newKey(2, `over its limit at ${d} ms`);
-			for (let i = 0; i < 30; i++) {
-				const res = await ingest(key.key);
-				await res.arrayBuffer();
-				if (res.status === 429) break;
-			}
-			await quiet();
-			const s = await measure(opts.samples, () => ingest(key.key));
-			expect(s, 429, "over-limit key");
-			return s;
-		});
-		await both("health", () => measure(Math.max(opts.samples, 20), () => fetch(`${base}/health`)));
+		const warmKey = await newKey(10_000_000, "warm");
+		// Known to the isolate: key cached, limiter script loaded, first insert done.
+		expect(await measure("warm-up", 2, () => ingest(warmKey.key)), 200, "warm-up");
+		cases.warm = expect(await measure("warm", opts.warmRequests, () => ingest(warmKey.key)), 200, "warm request");
+
+		let key: CreatedKey | undefined;
+		const fresh = () => ingest((key as CreatedKey).key);
+		cases.redis = expect(
+			await measure("redis", opts.samples, fresh, async (d) => {
+				key = await newKey(10_000_000, `in Redis, at ${d} ms`);
+				const hash = await hashApiKey(key.key);
+				const record = await keyStore.findByHash(hash);
+				if (!record) throw new Error("a key just created was not found");
+				await keyCache.set(hash, { record, fetchedAt: Date.now() });
+			}),
+			200,
+			"key in Redis",
+		);
+		cases.postgres = expect(
+			await measure("postgres", opts.samples, fresh, async (d) => {
+				key = await newKey(10_000_000, `only in Postgres, at ${d} ms`);
+			}),
+			200,
+			"key only in Postgres",
+		);
+
+		const limited = await newKey(2, "over its limit");
+		for (let i = 0; i < 30; i++) {
+			const res = await ingest(limited.key);
+			await res.arrayBuffer();
+			if (res.status === 429) break;
+		}
+		cases.overLimit = expect(
+			await measure("overLimit", opts.samples, () => ingest(limited.key)),
+			429,
+			"over-limit key",
+		);
+		cases.health = await measure("health", Math.max(opts.samples, 20), () => fetch(`${base}/health`));
 		return { delayMs: opts.delayMs, cases: cases as DistanceReport["cases"] };
 	} finally {
 		await stopDev(worker);
@@ -247,5 +241,3 @@ export function percentile(xs: number[], p: number): number {
 	const s = [...xs].sort((a, b) => a - b);
 	return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 }
-
-export { STORES };
