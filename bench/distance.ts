@@ -11,6 +11,7 @@
  * (created in Postgres, its cache entry written into Redis with the worker's own RedisKeyCache, never seen by the
  * worker); a key only in Postgres (freshly created); a key over its limit (limit 2, exhausted first); GET /health.
  */
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -74,117 +75,120 @@ export async function runDistance(
 	await migrateAll(stack.env);
 	const { proxies, env } = await proxiesFor(stack);
 	const db = new pg.Client({ connectionString: stack.env.DATABASE_URL });
-	await db.connect();
-	// Seeding talks to the stack directly, never through the proxies: it is not the worker's traffic.
-	const keyStore = new NeonApiKeyStore(
-		createSql({ databaseUrl: stack.env.DATABASE_URL as string, neonHttpEndpoint: stack.env.NEON_HTTP_ENDPOINT }),
-	);
-	const keyCache = new RedisKeyCache(
-		createRedis({
-			url: stack.env.UPSTASH_REDIS_REST_URL as string,
-			token: stack.env.UPSTASH_REDIS_REST_TOKEN as string,
-		}),
-	);
-	const project = `bench-distance-${Date.now()}`;
-	const newKey = (rateLimit: number, name: string): Promise<CreatedKey> =>
-		createApiKey(db, { project, name, rateLimit });
+	// A failed run stops the stack under this connection: that must not become an unhandled 'error' event.
+	db.on("error", () => {});
+	let worker: ChildProcess | undefined;
+	try {
+		await db.connect();
+		// Seeding talks to the stack directly, never through the proxies: it is not the worker's traffic.
+		const keyStore = new NeonApiKeyStore(
+			createSql({ databaseUrl: stack.env.DATABASE_URL as string, neonHttpEndpoint: stack.env.NEON_HTTP_ENDPOINT }),
+		);
+		const keyCache = new RedisKeyCache(
+			createRedis({
+				url: stack.env.UPSTASH_REDIS_REST_URL as string,
+				token: stack.env.UPSTASH_REDIS_REST_TOKEN as string,
+			}),
+		);
+		const project = `bench-distance-${Date.now()}`;
+		const newKey = (rateLimit: number, name: string): Promise<CreatedKey> =>
+			createApiKey(db, { project, name, rateLimit });
 
-	const workerDir = join(opts.dir, "distance");
-	mkdirSync(workerDir, { recursive: true });
-	const port = await freePort();
-	const worker = await startDev(realConfig(workerDir, env), port, join(workerDir, "state"));
-	const base = `http://127.0.0.1:${port}`;
-	const body = logsBody(1);
+		const workerDir = join(opts.dir, "distance");
+		mkdirSync(workerDir, { recursive: true });
+		const port = await freePort();
+		worker = await startDev(realConfig(workerDir, env), port, join(workerDir, "state"));
+		const base = `http://127.0.0.1:${port}`;
+		const body = logsBody(1);
 
-	const setDelay = (ms: number) => {
-		for (const p of proxies) p.delayMs = ms;
-	};
-	/** Until no store request is open and none arrived or finished for QUIET_MS (at most 5 s). */
-	const quiet = async () => {
-		const deadline = performance.now() + 5_000;
-		for (;;) {
-			const now = performance.now();
-			const busy = proxies.some((p) => p.inFlight > 0 || now - p.lastActivity < QUIET_MS);
-			if (!busy || now > deadline) return;
-			await new Promise((r) => setTimeout(r, 2));
-		}
-	};
-	const ingest = (key: string) =>
-		fetch(`${base}/ingest/logs`, {
-			method: "POST",
-			headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-			body,
+		const setDelay = (ms: number) => {
+			for (const p of proxies) p.delayMs = ms;
+		};
+		/** Until no store request is open and none arrived or finished for QUIET_MS (at most 5 s). */
+		const quiet = async () => {
+			const deadline = performance.now() + 5_000;
+			for (;;) {
+				const now = performance.now();
+				const busy = proxies.some((p) => p.inFlight > 0 || now - p.lastActivity < QUIET_MS);
+				if (!busy || now > deadline) return;
+				await new Promise((r) => setTimeout(r, 2));
+			}
+		};
+		const ingest = (key: string) =>
+			fetch(`${base}/ingest/logs`, {
+				method: "POST",
+				headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+				body,
+			});
+
+		const emptySample = (): DistanceSample => ({
+			ms: [],
+			before: { upstash: 0, neon: 0, clickhouse: 0 },
+			requestsWithDecisionTraffic: 0,
+			upstashCommands: 0,
+			what: [],
+			status: [],
 		});
 
-	const emptySample = (): DistanceSample => ({
-		ms: [],
-		before: { upstash: 0, neon: 0, clickhouse: 0 },
-		requestsWithDecisionTraffic: 0,
-		upstashCommands: 0,
-		what: [],
-		status: [],
-	});
-
-	/**
-	 * Sends `count` requests at D = 0 and `count` at D, alternating (so load on the machine hits both alike), one
-	 * at a time; `prepare` runs before each, untimed. A request's Upstash commands are those that arrived from its
-	 * send until the proxies went quiet after its answer (its background work included).
-	 */
-	async function measure(
-		name: string,
-		count: number,
-		send: () => Promise<Response>,
-		prepare?: (delay: number) => Promise<void>,
-	): Promise<{ near: DistanceSample; far: DistanceSample }> {
-		opts.log?.(`store distance: ${name}…`);
-		const near = emptySample();
-		const far = emptySample();
-		const what = new Map<string, number>();
-		for (let i = 0; i < count; i++) {
-			for (const [delay, sample] of [
-				[0, near],
-				[opts.delayMs, far],
-			] as const) {
-				setDelay(delay);
-				await prepare?.(delay);
-				await quiet();
-				const seen = proxies.map((p) => p.arrivals.length);
-				const t0 = performance.now();
-				const res = await send();
-				await res.arrayBuffer();
-				const t1 = performance.now();
-				sample.ms.push(t1 - t0);
-				sample.status.push(res.status);
-				await quiet();
-				let any = false;
-				for (const [j, p] of proxies.entries()) {
-					for (const a of p.arrivals.slice(seen[j])) {
-						sample.upstashCommands += a.commands;
-						if (a.at < t0 || a.at > t1) continue;
-						if (a.store !== "clickhouse") any = true;
-						sample.before[a.store]++;
-						if (sample === far) {
-							const label = `${a.store} ${a.what}`;
-							what.set(label, (what.get(label) ?? 0) + 1);
+		/**
+		 * Sends `count` requests at D = 0 and `count` at D, alternating (so load on the machine hits both alike), one
+		 * at a time; `prepare` runs before each, untimed. A request's Upstash commands are those that arrived from its
+		 * send until the proxies went quiet after its answer (its background work included).
+		 */
+		async function measure(
+			name: string,
+			count: number,
+			send: () => Promise<Response>,
+			prepare?: (delay: number) => Promise<void>,
+		): Promise<{ near: DistanceSample; far: DistanceSample }> {
+			opts.log?.(`store distance: ${name}…`);
+			const near = emptySample();
+			const far = emptySample();
+			const what = new Map<string, number>();
+			for (let i = 0; i < count; i++) {
+				for (const [delay, sample] of [
+					[0, near],
+					[opts.delayMs, far],
+				] as const) {
+					setDelay(delay);
+					await prepare?.(delay);
+					await quiet();
+					const seen = proxies.map((p) => p.arrivals.length);
+					const t0 = performance.now();
+					const res = await send();
+					await res.arrayBuffer();
+					const t1 = performance.now();
+					sample.ms.push(t1 - t0);
+					sample.status.push(res.status);
+					await quiet();
+					let any = false;
+					for (const [j, p] of proxies.entries()) {
+						for (const a of p.arrivals.slice(seen[j])) {
+							sample.upstashCommands += a.commands;
+							if (a.at < t0 || a.at > t1) continue;
+							if (a.store !== "clickhouse") any = true;
+							sample.before[a.store]++;
+							if (sample === far) {
+								const label = `${a.store} ${a.what}`;
+								what.set(label, (what.get(label) ?? 0) + 1);
+							}
 						}
 					}
+					if (any) sample.requestsWithDecisionTraffic++;
 				}
-				if (any) sample.requestsWithDecisionTraffic++;
 			}
+			setDelay(0);
+			far.what = [...what].sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ×${n}`);
+			return { near, far };
 		}
-		setDelay(0);
-		far.what = [...what].sort((a, b) => b[1] - a[1]).map(([label, n]) => `${label} ×${n}`);
-		return { near, far };
-	}
 
-	const cases: Partial<DistanceReport["cases"]> = {};
-	const expect = <T extends { near: DistanceSample; far: DistanceSample }>(pair: T, status: number, what: string) => {
-		const wrong = [...pair.near.status, ...pair.far.status].filter((s) => s !== status);
-		if (wrong.length > 0) throw new Error(`${what}: expected ${status}, got ${wrong.join(", ")}`);
-		return pair;
-	};
+		const cases: Partial<DistanceReport["cases"]> = {};
+		const expect = <T extends { near: DistanceSample; far: DistanceSample }>(pair: T, status: number, what: string) => {
+			const wrong = [...pair.near.status, ...pair.far.status].filter((s) => s !== status);
+			if (wrong.length > 0) throw new Error(`${what}: expected ${status}, got ${wrong.join(", ")}`);
+			return pair;
+		};
 
-	try {
 		const warmKey = await newKey(10_000_000, "warm");
 		// Known to the isolate: key cached, limiter script loaded, first insert done.
 		expect(await measure("warm-up", 2, () => ingest(warmKey.key)), 200, "warm-up");
@@ -225,8 +229,8 @@ export async function runDistance(
 		cases.health = await measure("health", Math.max(opts.samples, 20), () => fetch(`${base}/health`));
 		return { delayMs: opts.delayMs, cases: cases as DistanceReport["cases"] };
 	} finally {
-		await stopDev(worker);
-		await db.end();
+		if (worker) await stopDev(worker);
+		await db.end().catch(() => undefined);
 		await Promise.all(proxies.map((p) => p.close()));
 	}
 }
