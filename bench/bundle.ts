@@ -14,9 +14,18 @@ export const ROOT = join(import.meta.dirname, "..");
 
 const running = new Set<ReturnType<typeof spawn>>();
 
-/** Stops the wrangler processes still running (Ctrl-C). */
+/** Stops the wrangler commands this bench started and still running (Ctrl-C): each one's own process group only. */
 export function killWranglerCommands(): void {
-	for (const child of running) if (child.exitCode === null) child.kill("SIGTERM");
+	for (const child of running) if (child.exitCode === null) killGroup(child, "SIGTERM");
+}
+
+function killGroup(child: ReturnType<typeof spawn>, signal: NodeJS.Signals): void {
+	try {
+		// npx → wrangler → workerd: the group holds them all, and nothing another engineer started.
+		if (child.pid !== undefined) process.kill(-child.pid, signal);
+	} catch {
+		child.kill(signal);
+	}
 }
 
 /** Runs `npx wrangler …` in the project and returns its output; rejects on a non-zero exit. */
@@ -24,6 +33,7 @@ export function wrangler(args: string[], timeoutMs = 120_000): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const child = spawn("npx", ["wrangler", ...args], {
 			cwd: ROOT,
+			detached: true,
 			stdio: ["ignore", "pipe", "pipe"],
 			env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
 		});
@@ -35,7 +45,7 @@ export function wrangler(args: string[], timeoutMs = 120_000): Promise<string> {
 		child.stderr.on("data", (d) => {
 			out += d;
 		});
-		const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+		const timer = setTimeout(() => killGroup(child, "SIGTERM"), timeoutMs);
 		child.on("exit", (code) => {
 			clearTimeout(timer);
 			running.delete(child);

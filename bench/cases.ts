@@ -1,5 +1,5 @@
 /** The request-path cases of Part 1 (bodies from payloads.ts); no app code, so the orchestrator can list them. */
-import { drainBody, errorBody, llmBody, logsBody, spanBody } from "./payloads.ts";
+import { drainBody, errorBody, llmBody, logsBody, otlpLogsBody, otlpTracesBody, spanBody } from "./payloads.ts";
 
 export interface BenchCase {
 	name: string;
@@ -33,6 +33,8 @@ export function benchCases(): BenchCase[] {
 		},
 		{ name: "span", label: "span", path: "/ingest/traces", body: spanBody(), app: "app" },
 		{ name: "llm", label: "LLM record", path: "/ingest/llm", body: llmBody(), app: "app" },
+		{ name: "otlpTraces20", label: "OTLP/JSON, 20 spans", path: "/v1/traces", body: otlpTracesBody(20), app: "app" },
+		{ name: "otlpLogs20", label: "OTLP/JSON, 20 log records", path: "/v1/logs", body: otlpLogsBody(20), app: "app" },
 		{ name: "drain5mb", label: "5 MB drain batch", path: "/ingest/drain", body: drainBody(), app: "app" },
 	];
 	return cases;

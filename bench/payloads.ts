@@ -47,6 +47,48 @@ function logEntry(r: () => number, i: number): object {
 	};
 }
 
+const otlpAttrs = (r: () => number) => [
+	{ key: "http.route", value: { stringValue: pick(r, ROUTES) } },
+	{ key: "http.status_code", value: { intValue: "200" } },
+];
+const otlpResource = { attributes: [{ key: "service.name", value: { stringValue: "web" } }] };
+const nanos = (ms: number) => String(BigInt(ms) * 1_000_000n);
+
+/** POST /v1/traces body, OTLP/JSON, with `n` spans (what an OpenTelemetry SDK exports in one batch). */
+export function otlpTracesBody(n: number): string {
+	const r = rng(1000 + n);
+	const spans = Array.from({ length: n }, (_, i) => ({
+		traceId: hex(r, 32),
+		spanId: hex(r, 16),
+		name: `GET ${pick(r, ROUTES)}`,
+		kind: 2,
+		startTimeUnixNano: nanos(BASE_MS + i * 41),
+		endTimeUnixNano: nanos(BASE_MS + i * 41 + Math.floor(r() * 900)),
+		attributes: otlpAttrs(r),
+		status: { code: 1 },
+	}));
+	return JSON.stringify({
+		resourceSpans: [{ resource: otlpResource, scopeSpans: [{ scope: { name: "bench" }, spans }] }],
+	});
+}
+
+/** POST /v1/logs body, OTLP/JSON, with `n` log records. */
+export function otlpLogsBody(n: number): string {
+	const r = rng(2000 + n);
+	const logRecords = Array.from({ length: n }, (_, i) => ({
+		timeUnixNano: nanos(BASE_MS + i * 37),
+		severityNumber: 9,
+		severityText: "INFO",
+		body: { stringValue: pick(r, MESSAGES) },
+		attributes: otlpAttrs(r),
+		traceId: hex(r, 32),
+		spanId: hex(r, 16),
+	}));
+	return JSON.stringify({
+		resourceLogs: [{ resource: otlpResource, scopeLogs: [{ scope: { name: "bench" }, logRecords }] }],
+	});
+}
+
 /** POST /ingest/logs body with `n` entries (1 = one log, 50 = the SDK's batch, 1000 = the maximum, ~180 KB). */
 export function logsBody(n: number): string {
 	const r = rng(n);

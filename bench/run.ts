@@ -4,8 +4,9 @@
  * exit code (only a crash exits non-zero). Everything it starts is stopped at the end, also on Ctrl-C.
  *
  * Knobs (environment): BENCH_ROUNDS (15), BENCH_E2E_SECONDS (12), BENCH_E2E_CONNECTIONS (16),
- * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps), BENCH_CASES
- * (Part 1: comma list of case names, e.g. log1,bare1). Only the source map figures: BENCH_SKIP=node,workerd,bundle,e2e,memory.
+ * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps, distance), BENCH_ONLY (the
+ * same names: run only these), BENCH_CASES (Part 1: comma list of case names, e.g. log1,bare1), BENCH_DISTANCE_MS (50),
+ * BENCH_DISTANCE_WARM (200 warm requests per distance), BENCH_DISTANCE_SAMPLES (7 per cold case and distance).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -21,6 +22,7 @@ import {
 } from "./bundle.ts";
 import { benchCases } from "./cases.ts";
 import { killChildren, runChild } from "./child.ts";
+import { type DistanceReport, percentile, roundTrips, runDistance } from "./distance.ts";
 import { type E2eReport, runE2e, startBenchStack, stopDevServers } from "./e2e.ts";
 import { drainBody, logsBody } from "./payloads.ts";
 import { median } from "./stats.ts";
@@ -29,9 +31,13 @@ import { type Row, renderTable } from "./table.ts";
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
 const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
+const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter(Boolean));
 const E2E_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 12);
 const E2E_CONNECTIONS = Number(process.env.BENCH_E2E_CONNECTIONS ?? 16);
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
+const DISTANCE_MS = Number(process.env.BENCH_DISTANCE_MS ?? 50);
+const DISTANCE_WARM = Number(process.env.BENCH_DISTANCE_WARM ?? 200);
+const DISTANCE_SAMPLES = Number(process.env.BENCH_DISTANCE_SAMPLES ?? 7);
 
 const dir = mkdtempSync(join(tmpdir(), "deeptracer-bench-"));
 let stack: Stack | undefined;
@@ -99,10 +105,11 @@ let sourceMaps:
 			uploadGc: UploadMemory;
 	  }
 	| undefined;
+let distance: DistanceReport | undefined;
 const failures: string[] = [];
 
 async function part(name: string, fn: () => Promise<void>): Promise<void> {
-	if (skip.has(name)) return;
+	if (skip.has(name) || (only.size > 0 && !only.has(name))) return;
 	try {
 		await fn();
 	} catch (err) {
@@ -185,7 +192,7 @@ try {
 		step("3. end to end: local stack, wrangler dev, autocannon…");
 		const bodyFile = join(dir, "logs50.json");
 		writeFileSync(bodyFile, logsBody(50));
-		stack = await startBenchStack(join(dir, "stack"));
+		stack ??= await startBenchStack(join(dir, "stack"));
 		e2e = await runE2e(stack, {
 			dir,
 			bodyFile,
@@ -193,6 +200,17 @@ try {
 			seconds: E2E_SECONDS,
 			connections: E2E_CONNECTIONS,
 			compatibilityDate: compat,
+		});
+	});
+	await part("distance", async () => {
+		step(`5. store distance: every store behind a proxy holding each request 0 and ${DISTANCE_MS} ms…`);
+		stack ??= await startBenchStack(join(dir, "stack"));
+		distance = await runDistance(stack, {
+			dir,
+			delayMs: DISTANCE_MS,
+			warmRequests: DISTANCE_WARM,
+			samples: DISTANCE_SAMPLES,
+			log: step,
 		});
 	});
 } finally {
@@ -395,6 +413,60 @@ if (sourceMaps) {
 		target: "—",
 		result: "info",
 	});
+if (distance) {
+	const D = distance.delayMs;
+	const { warm } = distance.cases;
+	const n = warm.far.ms.length;
+	rows.push({
+		section: `6. Store distance: wrangler dev, each store behind a proxy holding every request D ms; value at D = ${D}, baseline at D = 0; RT = awaited round trips = (ms at D − ms at 0) / D (targets allow 3 ms of noise)`,
+	});
+	const ms = (v: number) => `${v.toFixed(1)} ms`;
+	const rtRow = (figure: string, near: number, far: number, target: number | undefined) => {
+		const extra = far - near - (target ?? 0) * D;
+		rows.push({
+			figure,
+			value: ms(far),
+			baseline: `${ms(near)} at 0`,
+			ratio: `${roundTrips(near, far, D).toFixed(2)} RT`,
+			target: target === undefined ? "—" : `≤ ${target} RT`,
+			result: target === undefined ? "info" : judge(`store distance: ${figure}, ms beyond ${target} RT`, extra, 3, ms),
+		});
+	};
+	rtRow(`warm p50 (${n} sequential requests)`, percentile(warm.near.ms, 50), percentile(warm.far.ms, 50), 0);
+	rtRow("warm p99", percentile(warm.near.ms, 99), percentile(warm.far.ms, 99), 0);
+	// The target is about the decision path (key lookup, limiter): Upstash and Neon. ClickHouse's event write is
+	// started in waitUntil as the response goes out, so it usually arrives first too; shown, not judged.
+	const before = (s: DistanceReport["cases"]["warm"]["far"]) =>
+		`${s.before.upstash + s.before.neon} (U ${s.before.upstash}, N ${s.before.neon}; C ${s.before.clickhouse})`;
+	rows.push({
+		figure: "warm: Upstash + Neon requests arrived before the answer",
+		value: before(warm.far),
+		baseline: `${before(warm.near)} at 0`,
+		ratio: `${warm.far.requestsWithDecisionTraffic}/${n} req`,
+		target: "0",
+		result: judge(
+			"store distance: Upstash + Neon requests arrived before a warm answer",
+			warm.far.before.upstash + warm.far.before.neon,
+			0,
+			String,
+		),
+	});
+	const perReq = (s: DistanceReport["cases"]["warm"]["far"]) => s.upstashCommands / s.ms.length;
+	rows.push({
+		figure: "warm: Upstash commands per request",
+		value: perReq(warm.far).toFixed(2),
+		baseline: `${perReq(warm.near).toFixed(2)} at 0`,
+		ratio: "",
+		target: "≤ 0.2",
+		result: judge("store distance: Upstash commands per warm request", perReq(warm.far), 0.2, (v) => v.toFixed(2)),
+	});
+	const k = distance.cases.redis.far.ms.length;
+	const med = (c: keyof DistanceReport["cases"]) =>
+		[median(distance?.cases[c].near.ms ?? []), median(distance?.cases[c].far.ms ?? [])] as const;
+	rtRow(`first request, key in Redis, new to the isolate (median of ${k})`, ...med("redis"), 1);
+	rtRow("first request, key only in Postgres", ...med("postgres"), 2);
+	rtRow("key over its limit (429)", ...med("overLimit"), 0);
+	rtRow("GET /health", ...med("health"), undefined);
 }
 
 process.stdout.write(`\n${renderTable(rows)}\n`);
@@ -421,6 +493,14 @@ if (nodeCases || workerdCases) {
 	notes.push(
 		"Request path: stores answered from memory (key in the isolate cache, limiter allows, writes resolve), background work included; console output dropped after serialisation. Node: median CPU of the main (isolate) thread, as Workers bill it (crypto.subtle runs on Node's thread pool, so digests are not counted there); workerd: median wall time in the isolate (local workerd advances performance.now(), 1 ms resolution, batches of ≥ 100 ms). Where CPU goes: `node --experimental-strip-types bench/profile.ts <case>`.",
 	);
+}
+if (distance) {
+	notes.push(
+		`Store distance: what arrived at the proxies between a request's send and its answer, at D = ${distance.delayMs} (U = Upstash, N = Neon, C = ClickHouse; a request sent from waitUntil before the response arrives also counts):`,
+	);
+	for (const [name, c] of Object.entries(distance.cases)) {
+		notes.push(`  ${name.padEnd(9)} ${c.far.what.slice(0, 6).join(", ") || "nothing"}`);
+	}
 }
 if (misses.length > 0) {
 	notes.push("Missed targets:");

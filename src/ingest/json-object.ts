@@ -18,28 +18,29 @@ export function depthExceeds(value: unknown, limit: number, depth = 1): boolean 
 
 /**
  * An arbitrary key-value object (metadata, context), bounded in depth and size; output is its JSON text,
- * which is what the row stores.
+ * which is what the row stores. A builder, called by the schemas that embed it when they are built (schemas.ts).
  */
-export const jsonObject = z.pipe(
-	z.record(z.string(), z.unknown()),
-	z.transform((value, ctx) => {
-		if (depthExceeds(value, LIMITS.objectDepth)) {
-			ctx.issues.push({
-				code: "custom",
-				message: `Object must be nested at most ${LIMITS.objectDepth} levels deep`,
-				input: value,
-			});
-			return z.NEVER;
-		}
-		const text = JSON.stringify(value);
-		if (text.length > LIMITS.objectBytes) {
-			ctx.issues.push({
-				code: "custom",
-				message: `Object must serialize to at most ${LIMITS.objectBytes} characters`,
-				input: value,
-			});
-			return z.NEVER;
-		}
-		return text;
-	}),
-);
+export const jsonObjectSchema = () =>
+	z.pipe(
+		z.record(z.string(), z.unknown()),
+		z.transform((value, ctx) => {
+			if (depthExceeds(value, LIMITS.objectDepth)) {
+				ctx.issues.push({
+					code: "custom",
+					message: `Object must be nested at most ${LIMITS.objectDepth} levels deep`,
+					input: value,
+				});
+				return z.NEVER;
+			}
+			const text = JSON.stringify(value);
+			if (text.length > LIMITS.objectBytes) {
+				ctx.issues.push({
+					code: "custom",
+					message: `Object must serialize to at most ${LIMITS.objectBytes} characters`,
+					input: value,
+				});
+				return z.NEVER;
+			}
+			return text;
+		}),
+	);

@@ -1,16 +1,12 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, EventTable } from "../context.ts";
-import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";
+import { MAX_BODY_BYTES, mediaType, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
 import { ingestGate } from "../http/ingest-chain.ts";
 import { json as jsonResponse, respond } from "../http/respond.ts";
 import { noteBodyHash } from "../http/validation.ts";
 import { accept, provenance, type Write } from "../ingest/write.ts";
-import { decodeLogsJson, decodeTracesJson } from "../otlp/decode-json.ts";
-import { decodeLogsProtobuf, decodeTracesProtobuf } from "../otlp/decode-protobuf.ts";
-import type { LogsRequest, TracesRequest } from "../otlp/model.ts";
-import { ProtobufError } from "../otlp/protobuf.ts";
 import {
 	type Encoding,
 	exportResponseJson,
@@ -20,9 +16,16 @@ import {
 	type Signal,
 	statusProtobuf,
 } from "../otlp/response.ts";
-import { logsToRows, type Mapped, rejectionMessage, spansToRows } from "../otlp/rows.ts";
 
-type Decoded = { ok: true; value: TracesRequest | LogsRequest } | { ok: false; message: string };
+type OtlpExport = typeof import("../otlp/export.ts");
+// Decoders, OTLP/JSON schemas and row mapping load on the first OTLP request (a dynamic import is evaluated
+// lazily in the bundle): building them at startup would cost every new isolate, OTLP or not. The module object
+// is plain data shared by later requests; nothing request-bound.
+let loaded: OtlpExport | undefined;
+async function loadOtlpExport(): Promise<OtlpExport> {
+	loaded ??= await import("../otlp/export.ts");
+	return loaded;
+}
 
 function encodingOf(contentType: string | undefined): Encoding {
 	const type = mediaType(contentType);
@@ -37,20 +40,6 @@ function badRequest(c: Context<AppEnv>, encoding: Encoding, message: string): Re
 	c.get("event").outcome = "malformed_otlp";
 	if (encoding === "json") return jsonResponse(c, { code: INVALID_ARGUMENT, message }, 400);
 	return respond(c, statusProtobuf(INVALID_ARGUMENT, message), 400, PROTOBUF);
-}
-
-function decode(signal: Signal, encoding: Encoding, bytes: Uint8Array, text: string): Decoded {
-	if (encoding === "protobuf") {
-		try {
-			return { ok: true, value: signal === "traces" ? decodeTracesProtobuf(bytes) : decodeLogsProtobuf(bytes) };
-		} catch (err) {
-			if (err instanceof ProtobufError) return { ok: false, message: `Malformed protobuf: ${err.message}` };
-			throw err;
-		}
-	}
-	const json = parseJson(text);
-	if (!json.ok) return { ok: false, message: "Malformed JSON body" };
-	return signal === "traces" ? decodeTracesJson(json.value) : decodeLogsJson(json.value);
 }
 
 function exportHandler(signal: Signal, now: () => number) {
@@ -69,15 +58,12 @@ function exportHandler(signal: Signal, now: () => number) {
 		event.otlp_encoding = encoding;
 		await noteBodyHash(c, body.decoded);
 
-		const decoded = decode(signal, encoding, body.decoded, body.text);
+		const otlp = loaded ?? (await loadOtlpExport());
+		const decoded = otlp.decode(signal, encoding, body.decoded, body.text);
 		if (!decoded.ok) return badRequest(c, encoding, decoded.message);
 
-		const p = provenance(c, now());
-		const mapped: Mapped<object> =
-			signal === "traces"
-				? spansToRows(decoded.value as TracesRequest, p)
-				: logsToRows(decoded.value as LogsRequest, p);
-		const message = rejectionMessage(mapped.reasons);
+		const mapped = otlp.toRows(signal, decoded.value, provenance(c, now()));
+		const message = otlp.rejectionMessage(mapped.reasons);
 		event.count = mapped.rows.length;
 		if (mapped.rejected > 0) Object.assign(event, { rejected: mapped.rejected, rejected_reasons: message });
 		if (mapped.llm.length > 0) event.llm_count = mapped.llm.length;
