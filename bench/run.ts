@@ -413,6 +413,7 @@ if (sourceMaps) {
 		target: "—",
 		result: "info",
 	});
+}
 if (distance) {
 	const D = distance.delayMs;
 	const { warm } = distance.cases;
