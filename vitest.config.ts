@@ -1,6 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Seeded property tests: 1,000 cases locally, 10,000 in CI (.ci/run); FUZZ_RUNS for longer runs, FUZZ_SEED for others.
+const fuzz = { FUZZ_RUNS: process.env.FUZZ_RUNS ?? "1000", FUZZ_SEED: process.env.FUZZ_SEED ?? "20261126" };
+
 export default defineConfig({
 	test: {
 		// Worker logs (one JSON line per request) only for failing tests.
@@ -32,21 +35,28 @@ export default defineConfig({
 								// Locally admitted requests are reported to Redis within 5 ms instead of 1 s: each test
 								// request waits for its background work (waitOnExecutionContext), the report included.
 								RATE_LIMIT_FLUSH_MS: "5",
-								// Fuzzing: 10,000 seeded cases by default; longer runs with FUZZ_RUNS, other seeds with FUZZ_SEED.
-								FUZZ_RUNS: process.env.FUZZ_RUNS ?? "10000",
-								FUZZ_SEED: process.env.FUZZ_SEED ?? "20261126",
+								...fuzz,
 							},
 						},
 					})),
 				],
 				test: {
 					name: "worker",
-					include: ["test/worker/**/*.test.ts", "test/unit/**/*.test.ts"],
+					include: ["test/worker/**/*.test.ts"],
 					globalSetup: ["./test/global-setup.ts"],
 					// One stack serves every file and some tests stop its services: files run one at a time.
 					fileParallelism: false,
 					testTimeout: 30_000,
 					hookTimeout: 60_000,
+				},
+			},
+			{
+				// Pure logic (npm run test:unit): in workerd, the runtime it ships to, but with no globalSetup, so no
+				// engine starts and files run in parallel.
+				plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: fuzz } })],
+				test: {
+					name: "unit",
+					include: ["test/unit/**/*.test.ts"],
 				},
 			},
 		],
