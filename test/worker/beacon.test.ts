@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { beaconKey } from "../../src/http/beacon.ts";
 import { call, createKey, storedRows } from "./helpers.ts";
 
 // navigator.sendBeacon cannot send Authorization: the key may come as ?key= for what a beacon sends (a text/plain
@@ -19,23 +18,6 @@ function beacon(key: string, init: { origin?: string; type?: string; authorizati
 		body: body(init.message ?? "beacon"),
 	});
 }
-
-describe("beaconKey", () => {
-	const req = (url: string, headers: Record<string, string>, method = "POST") =>
-		new Request(url, { method, headers, body: method === "POST" ? "{}" : undefined });
-	const ok = { origin: SITE, "content-type": "text/plain;charset=UTF-8" };
-
-	it("takes ?key= only from a text/plain POST with an Origin and no Authorization", () => {
-		expect(beaconKey(req("http://x/ingest/logs?key=dt_abc&wait=true", ok))).toBe("dt_abc");
-		expect(beaconKey(req("http://x/ingest/logs?key=dt_abc", { ...ok, "content-type": "application/json" }))).toBe(
-			undefined,
-		);
-		expect(beaconKey(req("http://x/ingest/logs?key=dt_abc", { "content-type": "text/plain" }))).toBe(undefined);
-		expect(beaconKey(req("http://x/ingest/logs?key=dt_abc", { ...ok, authorization: "Bearer x" }))).toBe(undefined);
-		expect(beaconKey(req("http://x/ingest/logs?key=dt_abc", ok, "PUT"))).toBe(undefined);
-		expect(beaconKey(req("http://x/ingest/logs", ok))).toBe(undefined);
-	});
-});
 
 describe("browser beacons with the key in the query string", () => {
 	const lines: string[] = [];
