@@ -27,3 +27,29 @@ describe("clickhouseTime", () => {
 		);
 	});
 });
+
+describe("clickhouseTime, literally", () => {
+	// Written out, so a shared mistake with toISOString (or the reference above) cannot hide.
+	it.each<[string, number, string]>([
+		["the epoch", 0, "1970-01-01 00:00:00.000"],
+		["a millisecond before the epoch", -1, "1969-12-31 23:59:59.999"],
+		["the first time stored", Date.UTC(1900, 0, 1), "1900-01-01 00:00:00.000"],
+		["the last time stored", Date.UTC(2299, 11, 31, 23, 59, 59, 999), "2299-12-31 23:59:59.999"],
+		["a leap day", Date.UTC(2024, 1, 29, 12, 34, 56, 789), "2024-02-29 12:34:56.789"],
+		["padding", Date.UTC(2026, 0, 2, 3, 4, 5, 6), "2026-01-02 03:04:05.006"],
+		["two-digit milliseconds", Date.UTC(2026, 10, 26, 8, 0, 0, 45), "2026-11-26 08:00:00.045"],
+		["the last millisecond of a day", Date.UTC(2026, 10, 26, 23, 59, 59, 999), "2026-11-26 23:59:59.999"],
+	])("%s", (_, ms, expected) => {
+		expect(clickhouseTime(ms)).toBe(expected);
+	});
+
+	it("formats the date of each row, across the day it remembers", () => {
+		const day1 = Date.UTC(2026, 10, 26, 23, 59, 59, 999);
+		expect([day1, day1 + 1, day1, day1 + 86_400_000].map(clickhouseTime)).toEqual([
+			"2026-11-26 23:59:59.999",
+			"2026-11-27 00:00:00.000",
+			"2026-11-26 23:59:59.999",
+			"2026-11-27 23:59:59.999",
+		]);
+	});
+});
