@@ -146,7 +146,8 @@ export class Budget {
 		this.limit = limit;
 		this.knobs = knobsFor(limit);
 		if (!this.known) return false;
-		if (this.used >= limit) this.blockedUntil = Math.max(this.blockedUntil, this.reset);
+		// Over the new limit: refused until the reset. Exactly at it: nothing is left, so the next request asks Redis.
+		if (this.used > limit) this.blockedUntil = Math.max(this.blockedUntil, this.reset);
 		else if (this.blockedUntil > now) this.blockedUntil = 0;
 		return this.used > limit;
 	}
