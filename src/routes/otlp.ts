@@ -3,9 +3,9 @@ import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, EventTable } from "../context.ts";
 import { MAX_BODY_BYTES, mediaType, parseJson, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
+import { noteIdempotency } from "../http/idempotency.ts";
 import { ingestGate } from "../http/ingest-chain.ts";
 import { json as jsonResponse, respond } from "../http/respond.ts";
-import { noteBodyHash } from "../http/validation.ts";
 import { accept, provenance, type Write } from "../ingest/write.ts";
 import { decodeLogsJson, decodeTracesJson } from "../otlp/decode-json.ts";
 import { decodeLogsProtobuf, decodeTracesProtobuf } from "../otlp/decode-protobuf.ts";
@@ -67,7 +67,7 @@ function exportHandler(signal: Signal, now: () => number) {
 		const event = c.get("event");
 		event.bytes = body.bytes;
 		event.otlp_encoding = encoding;
-		await noteBodyHash(c, body.decoded);
+		await noteIdempotency(c, body.decoded, now());
 
 		const decoded = decode(signal, encoding, body.decoded, body.text);
 		if (!decoded.ok) return badRequest(c, encoding, decoded.message);

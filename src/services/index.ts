@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import type { Services } from "../context.ts";
 import { ClickHouseEventWriter, createClickHouse } from "./clickhouse.ts";
+import { RedisIdempotencyLedger } from "./idempotency.ts";
 import { createSql, NeonApiKeyStore } from "./postgres.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
 import { RedisSpill } from "./spill.ts";
@@ -17,5 +18,6 @@ export function createServices(config: Config): Services {
 		limiter: new UpstashRateLimiter(redis, RATE_LIMIT_TIMEOUT_MS),
 		events: new ClickHouseEventWriter(createClickHouse(config.clickhouse)),
 		spill: new RedisSpill(redis),
+		idempotency: new RedisIdempotencyLedger(redis),
 	};
 }

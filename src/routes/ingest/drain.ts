@@ -12,8 +12,8 @@ import {
 	readBody,
 } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
+import { noteIdempotency } from "../../http/idempotency.ts";
 import { json } from "../../http/respond.ts";
-import { noteBodyHash } from "../../http/validation.ts";
 import { forEachDrainEntry } from "../../ingest/drain-parse.ts";
 import { clickhouseTime, type LogRow } from "../../ingest/rows.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
@@ -55,7 +55,7 @@ export function drainRoute(now: () => number) {
 			if (!valid) throw new FailureError({ kind: "signature_invalid" });
 		}
 
-		await noteBodyHash(c, body.decoded);
+		await noteIdempotency(c, body.decoded, now());
 		const ndjson = NDJSON_TYPES.includes(mediaType(c.req.header("content-type")));
 		const p = provenance(c, now());
 		const receivedAt = clickhouseTime(p.receivedAt);
