@@ -1,3 +1,4 @@
+import { clip as clipText } from "../util/text.ts";
 import { LIMITS } from "./limits.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
 
@@ -62,7 +63,7 @@ export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: strin
 	const metadataText = JSON.stringify(metadata);
 	if (metadataText.length > LIMITS.objectBytes) return { ok: false, reason: "metadata_too_large" };
 
-	const clip = (v: string | undefined, max: number) => (v ?? "").slice(0, max);
+	const clip = (v: string | undefined, max: number) => clipText(v ?? "", max);
 	return {
 		ok: true,
 		row: {
