@@ -75,8 +75,8 @@ function exportHandler(signal: Signal, now: () => number) {
 		const p = provenance(c, now());
 		const mapped: Mapped<object> =
 			signal === "traces"
-				? spansToRows(decoded.value as TracesRequest, p)
-				: logsToRows(decoded.value as LogsRequest, p);
+				? spansToRows(decoded.value as TracesRequest, p, body.decoded.byteLength)
+				: logsToRows(decoded.value as LogsRequest, p, body.decoded.byteLength);
 		const message = rejectionMessage(mapped.reasons);
 		event.count = mapped.rows.length;
 		if (mapped.rejected > 0) Object.assign(event, { rejected: mapped.rejected, rejected_reasons: message });

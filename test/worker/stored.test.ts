@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createKey, ingest, storedRows } from "./helpers.ts";
+import { MAX_ATTRIBUTES, SHARED_BUDGET_FACTOR } from "../../src/otlp/attributes.ts";
+import { tracesProtobuf, wideResourceTraces } from "./fixtures/otlp-wire.ts";
+import { call, createKey, ingest, storedRows } from "./helpers.ts";
 
 // Every 200 is stored: bodies that were acknowledged and then refused by ClickHouse, before the fixes.
 
@@ -52,5 +54,68 @@ describe("POST /ingest/drain: what is acknowledged is stored", () => {
 		] as const) {
 			expect(row?.[field], field).toBe("a".repeat(max - 1));
 		}
+	});
+});
+
+describe("OTLP: resource and scope attributes are bounded, not copied whole into every item", () => {
+	it("a 208 KB request with 6,000 resource attributes and 2,000 spans stores every span, in bounded bytes", async () => {
+		const k = await createKey();
+		const body = wideResourceTraces(6000, 2000);
+		const res = await call("/v1/traces?wait=true", {
+			method: "POST",
+			headers: { authorization: `Bearer ${k.key}`, "content-type": "application/x-protobuf" },
+			body,
+		});
+		expect(res.status).toBe(200);
+		expect(res.headers.get("content-type")).toBe("application/x-protobuf");
+		expect((await res.arrayBuffer()).byteLength).toBe(0); // no partial_success: nothing rejected
+		const rows = await storedRows<Row>("spans", k.projectId);
+		expect(rows).toHaveLength(2000);
+		let metadataChars = 0;
+		for (const row of rows) {
+			const metadata = JSON.parse(row.metadata as string) as Record<string, unknown>;
+			metadataChars += (row.metadata as string).length;
+			expect(row.service).toBe("wide");
+			expect(Object.keys(metadata).length).toBeLessThanOrEqual(MAX_ATTRIBUTES + 3);
+			expect(metadata["otel.dropped_attributes_count"]).toBeGreaterThan(6000 - MAX_ATTRIBUTES);
+		}
+		expect(metadataChars).toBeLessThanOrEqual(SHARED_BUDGET_FACTOR * body.byteLength + rows.length * 200);
+	});
+
+	it("an item keeps its first 128 attributes and says how many it dropped", async () => {
+		const k = await createKey();
+		const attributes = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`a${i}`, i]));
+		const t0 = BigInt(Date.now()) * 1_000_000n;
+		const body = tracesProtobuf([
+			{
+				resource: { "service.name": "svc" },
+				scopes: [
+					{
+						items: [
+							{
+								traceId: "0af7651916cd43dd8448eb211c80319c",
+								spanId: "00f067aa0ba902b7",
+								name: "n",
+								start: t0,
+								end: t0,
+								attributes,
+							},
+						],
+					},
+				],
+			},
+		]);
+		const res = await call("/v1/traces?wait=true", {
+			method: "POST",
+			headers: { authorization: `Bearer ${k.key}`, "content-type": "application/x-protobuf" },
+			body,
+		});
+		expect(res.status).toBe(200);
+		const [row] = await storedRows<Row>("spans", k.projectId);
+		const metadata = JSON.parse(row?.metadata ?? "{}") as Record<string, unknown>;
+		expect(metadata.a127).toBe(127);
+		expect(metadata.a128).toBeUndefined();
+		expect(metadata["otel.dropped_attributes_count"]).toBe(172);
+		expect(metadata["service.name"]).toBe("svc");
 	});
 });
