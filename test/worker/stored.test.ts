@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { clearIsolateKeyCache } from "../../src/auth/lookup.ts";
 import { MAX_ATTRIBUTES, SHARED_BUDGET_FACTOR } from "../../src/otlp/attributes.ts";
 import { tracesProtobuf, wideResourceTraces } from "./fixtures/otlp-wire.ts";
-import { call, createKey, ingest, storedRows } from "./helpers.ts";
+import { call, control, createKey, ingest, storedRows } from "./helpers.ts";
 
 // Every 200 is stored: bodies that were acknowledged and then refused by ClickHouse, before the fixes.
 
@@ -117,5 +118,42 @@ describe("OTLP: resource and scope attributes are bounded, not copied whole into
 		expect(metadata.a128).toBeUndefined();
 		expect(metadata["otel.dropped_attributes_count"]).toBe(172);
 		expect(metadata["service.name"]).toBe("svc");
+	});
+});
+
+describe("POST /ingest/drain: contract details", () => {
+	it("a numeric 5xx proxy.statusCode raises the level to error; a __proto__ field is kept in metadata", async () => {
+		const k = await createKey();
+		const body = `[{"timestamp":${Date.now()},"message":"p","level":"info","proxy":{"statusCode":502}},{"timestamp":${Date.now()},"message":"q","level":"info","__proto__":{"x":1},"constructor":"c"}]`;
+		const res = await ingest("/ingest/drain?wait=true", k.key, body);
+		expect(res.status).toBe(200);
+		const rows = await storedRows<Row>("logs", k.projectId);
+		const byMessage = Object.fromEntries(rows.map((r) => [r.message, r]));
+		expect(byMessage.p?.level).toBe("error");
+		expect(byMessage.q?.level).toBe("info");
+		expect(byMessage.q?.metadata).toBe('{"__proto__":{"x":1},"constructor":"c"}');
+	});
+
+	it("a 429 from the drain carries x-vercel-verify, like every drain response", async () => {
+		const project = `drain-429-${crypto.randomUUID()}`;
+		const k = await createKey({ project, rateLimit: 1 });
+		await control("/drain", { project, verify: "vc_429" });
+		const entry = [{ timestamp: Date.now(), message: "m" }];
+		expect((await ingest("/ingest/drain", k.key, entry)).status).toBe(200);
+		const limited = await ingest("/ingest/drain", k.key, entry);
+		expect(limited.status).toBe(429);
+		expect(limited.headers.get("x-vercel-verify")).toBe("vc_429");
+	});
+
+	it("an empty drain secret is refused (it would switch signature checks off)", async () => {
+		const project = `drain-secret-${crypto.randomUUID()}`;
+		const k = await createKey({ project });
+		await control("/drain", { project, secret: "s3cret" });
+		await expect(control("/drain", { project, secret: "" })).rejects.toThrow(/empty/);
+		const unsigned = await ingest("/ingest/drain", k.key, [{ timestamp: Date.now(), message: "m" }]);
+		expect(unsigned.status).toBe(403);
+		await control("/drain", { project, clear: true });
+		clearIsolateKeyCache(); // the CLI evicts Redis; this isolate's own cache would hold the old record a while
+		expect((await ingest("/ingest/drain", k.key, [{ timestamp: Date.now(), message: "m" }])).status).toBe(200);
 	});
 });

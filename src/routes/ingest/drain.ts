@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
 import {
@@ -22,16 +22,19 @@ import { accept, provenance } from "../../ingest/write.ts";
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
 
+/**
+ * Every drain response carries the project's verification code, when it has one: the gate's refusals too (a 429
+ * once the key is known), so this runs around the gate (src/routes/ingest/index.ts mounts it before it).
+ */
+export async function vercelVerify(c: Context<AppEnv>, next: Next): Promise<void> {
+	await next();
+	const verify = c.var.apiKey?.vercelVerify;
+	if (verify) c.res.headers.set("x-vercel-verify", verify);
+}
+
 /** Vercel log drain: JSON array or NDJSON, optionally gzip, optionally signed; one log row per entry. */
 export function drainRoute(now: () => number) {
 	const app = new Hono<AppEnv>();
-
-	// Every drain response carries the project's verification code, when it has one.
-	app.use(async function vercelVerify(c, next) {
-		await next();
-		const verify = c.var.apiKey?.vercelVerify;
-		if (verify) c.res.headers.set("x-vercel-verify", verify);
-	});
 
 	app.get("/", (c) => verification(c));
 
