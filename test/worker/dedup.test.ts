@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { createServices } from "../../src/services/index.ts";
-import { createKey, ingest, storedRows } from "./helpers.ts";
+import { createKey, ingest, storedRows, withServiceStopped } from "./helpers.ts";
 
 // Deduplication decides whether an acknowledged row is stored: only a retry of the same request may be dropped.
 
@@ -82,5 +82,52 @@ describe("Idempotency-Key", () => {
 		expect(new Set(rows.map((r) => r.received_at.slice(0, 10)))).toEqual(
 			new Set([new Date(midnight - 300).toISOString().slice(0, 10)]),
 		);
+	});
+
+	it("a retry whose first attempt is not yet held stores once across midnight: it takes the first's time", async () => {
+		// The ledger never learns that the rows are held (as while the first attempt is still writing), so the
+		// retry does write: only its pinned received_at (same partition) lets ClickHouse's token drop it.
+		const midnight = Math.ceil(Date.now() / 86_400_000) * 86_400_000;
+		let clock = midnight - 300;
+		const services = (config: Parameters<typeof createServices>[0]) => {
+			const s = createServices(config);
+			const ledger = s.idempotency;
+			return { ...s, idempotency: { claim: (t: string, at: number) => ledger.claim(t, at), markHeld: async () => {} } };
+		};
+		const app = createApp({ services, now: () => clock });
+		const k = await createKey();
+		const send = async () => {
+			const ctx = createExecutionContext();
+			const res = await app.fetch(
+				new Request("http://ingest.test/ingest/logs", {
+					method: "POST",
+					headers: {
+						authorization: `Bearer ${k.key}`,
+						"content-type": "application/json",
+						"idempotency-key": "not-held",
+					},
+					body: JSON.stringify(logs("pinned", 3)),
+				}),
+				env,
+				ctx,
+			);
+			await waitOnExecutionContext(ctx);
+			return res.status;
+		};
+		expect(await send()).toBe(200);
+		clock = midnight + 500;
+		expect(await send()).toBe(200);
+		const rows = await storedRows<{ received_at: string }>("logs", k.projectId);
+		expect(rows).toHaveLength(3);
+		expect(rows[0]?.received_at.slice(0, 10)).toBe(new Date(midnight - 300).toISOString().slice(0, 10));
+	});
+
+	it("with Redis down an idempotent request is still served and stored (the ledger is best effort)", async () => {
+		const k = await createKey();
+		await withServiceStopped("redis", async () => {
+			const res = await ingest("/ingest/logs", k.key, logs("no-ledger", 2), { "idempotency-key": "redis-down" });
+			expect(res.status).toBe(200);
+		});
+		expect(await storedRows("logs", k.projectId)).toHaveLength(2);
 	});
 });
