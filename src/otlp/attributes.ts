@@ -13,8 +13,10 @@ export const MAX_ATTRIBUTES = 128;
 export const MAX_SHARED_CHARS = 4 * 1024;
 /** Shared attributes copied into a request's rows, in all, at most this many times the request's size. */
 export const SHARED_BUDGET_FACTOR = 16;
-/** The budget never falls below this, so that a small request keeps its whole resource. */
+/** The budget never falls below this, so that a small request keeps its whole resource... */
 const MIN_SHARED_BUDGET = 256 * 1024;
+/** ...nor rises above this: a 5 MB body of tiny items must not hold 80 MB of copies in a 128 MB isolate. */
+export const MAX_SHARED_BUDGET = 8 * 1024 * 1024;
 
 /** `"key":value` JSON members, in order, with their keys. */
 export interface Members {
@@ -63,7 +65,7 @@ export interface Shared {
 
 /** Characters of shared attributes each item may carry, for a request of `bodyBytes` holding `items` items. */
 export function sharedAllowance(bodyBytes: number, items: number): number {
-	const budget = Math.max(MIN_SHARED_BUDGET, SHARED_BUDGET_FACTOR * bodyBytes);
+	const budget = Math.min(MAX_SHARED_BUDGET, Math.max(MIN_SHARED_BUDGET, SHARED_BUDGET_FACTOR * bodyBytes));
 	return Math.min(MAX_SHARED_CHARS, Math.floor(budget / Math.max(1, items)));
 }
 

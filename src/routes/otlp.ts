@@ -57,7 +57,10 @@ async function protobufErrors(c: Context<AppEnv>, next: Next): Promise<void> {
 		mediaType(res.headers.get("content-type") ?? "") === PROTOBUF
 	)
 		return;
-	const body = (await res.clone().json()) as { error?: unknown };
+	const body = (await res
+		.clone()
+		.json()
+		.catch(() => ({}))) as { error?: unknown };
 	const message = typeof body.error === "string" ? body.error : "";
 	const headers = new Headers(res.headers);
 	headers.set("content-type", PROTOBUF);
