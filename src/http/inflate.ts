@@ -50,13 +50,18 @@ async function inflateOnce(bytes: Bytes, format: "gzip" | "deflate", max: number
 
 /** Members read from one gzip body at most: real senders concatenate a few (`cat a.gz b.gz`, appending loggers). */
 export const MAX_GZIP_MEMBERS = 64;
+/**
+ * Bisection steps to find one member's end: 2^12 candidate starts after it, where a real body has one per member
+ * and random compressed bytes one in 16 MB. The cap keeps the cost linear: at most this many passes per member.
+ */
+const MAX_STEPS = 12;
 
 /**
  * The body decompressed, at most `max` bytes. A gzip body may hold several members one after another (RFC 1952);
  * DecompressionStream reads one and calls the rest trailing bytes, without saying where its member ended. That end
  * is found by bisection over the places a next member can start (1f 8b 08): a prefix cut before the end is
  * "incomplete", one cut after it has "trailing bytes". A single-member body costs one pass, as before; each
- * further member at most log2(candidates) passes over itself, and there are at most MAX_GZIP_MEMBERS.
+ * further member at most MAX_STEPS passes over itself, and there are at most MAX_GZIP_MEMBERS.
  */
 export async function inflate(raw: Bytes, format: "gzip" | "deflate", max: number): Promise<Inflated> {
 	const parts: Bytes[] = [];
@@ -100,7 +105,7 @@ async function firstMember(
 	let lo = 0;
 	let hi = starts.length - 1;
 	while (lo < starts.length && (starts[lo] as number) <= start) lo++;
-	while (lo <= hi) {
+	for (let step = 0; lo <= hi && step < MAX_STEPS; step++) {
 		const mid = (lo + hi) >>> 1;
 		const end = starts[mid] as number;
 		const r = await inflateOnce(raw.subarray(start, end), "gzip", max);

@@ -56,4 +56,19 @@ describe("Content-Encoding", () => {
 		}
 		expect(await storedRows("logs", k.projectId)).toHaveLength(0);
 	});
+
+	it("reads up to 64 members; a body of more is refused with 400", async () => {
+		const k = await createKey();
+		const text = JSON.stringify({ logs: [{ level: "info", message: "m".repeat(200) }] });
+		const split = async (n: number) => {
+			const size = Math.ceil(text.length / n);
+			const parts = await Promise.all(Array.from({ length: n }, (_, i) => gzip(text.slice(i * size, (i + 1) * size))));
+			return concat(...parts);
+		};
+		const ok = await post(k.key, await split(64), { "content-encoding": "gzip" }, "/ingest/logs?wait=true");
+		expect(ok.status).toBe(200);
+		const refused = await post(k.key, await split(65), { "content-encoding": "gzip" });
+		expect(refused.status).toBe(400);
+		expect(await storedRows("logs", k.projectId)).toHaveLength(1);
+	});
 });
