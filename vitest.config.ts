@@ -35,6 +35,9 @@ export default defineConfig({
 								// Fuzzing: 10,000 seeded cases by default; longer runs with FUZZ_RUNS, other seeds with FUZZ_SEED.
 								FUZZ_RUNS: process.env.FUZZ_RUNS ?? "10000",
 								FUZZ_SEED: process.env.FUZZ_SEED ?? "20261126",
+								// Every 200 is stored (test/worker/acknowledged.test.ts): scenarios per run, and their seed.
+								PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "40",
+								PROPERTY_SEED: process.env.PROPERTY_SEED ?? "20261202",
 							},
 						},
 					})),

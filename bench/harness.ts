@@ -83,6 +83,10 @@ export function memoryServices(): Services {
 			claimReplay: async () => true,
 			releaseReplay: ok,
 		},
+		idempotency: {
+			claim: async (_token: string, receivedAt: number) => ({ receivedAt, held: false }),
+			markHeld: ok,
+		},
 	};
 }
 

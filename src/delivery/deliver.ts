@@ -1,4 +1,5 @@
 import type { DeliveryOptions, EventTable, Services } from "../context.ts";
+import { clip } from "../util/text.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { backoffMs, classify } from "./policy.ts";
 
@@ -24,7 +25,7 @@ export interface DeliveryReport {
 
 const SPILL_TIMEOUT_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const message = (err: unknown) => (err instanceof Error ? err.message.slice(0, 300) : String(err));
+const message = (err: unknown) => (err instanceof Error ? clip(err.message, 300) : String(err));
 
 /** The worst outcome of a split chunk describes the whole. */
 const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];

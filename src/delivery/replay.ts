@@ -1,4 +1,5 @@
 import type { Services, SpilledChunkRef } from "../context.ts";
+import { clip } from "../util/text.ts";
 import { classify } from "./policy.ts";
 
 export interface ReplayOptions {
@@ -48,7 +49,7 @@ export async function replaySpill(
 		const chunks = await services.spill.oldest(opts.maxChunks);
 		// A few inserts at a time; the first transient failure stops new ones from starting.
 		let stop = false;
-		const reasonOf = (err: unknown) => (err instanceof Error ? err.message.slice(0, 300) : String(err));
+		const reasonOf = (err: unknown) => (err instanceof Error ? clip(err.message, 300) : String(err));
 		// Rows are read per chunk while replaying: a chunk can be megabytes.
 		const replayOne = async (chunk: SpilledChunkRef) => {
 			let rows: object[] | null;
@@ -86,7 +87,7 @@ export async function replaySpill(
 		result.remaining = (await services.spill.stats()).depth;
 	} catch (err) {
 		result.outcome = "unavailable";
-		result.error = err instanceof Error ? err.message.slice(0, 300) : String(err);
+		result.error = err instanceof Error ? clip(err.message, 300) : String(err);
 	} finally {
 		await services.spill.releaseReplay().catch(() => undefined);
 	}

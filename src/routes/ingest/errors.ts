@@ -10,7 +10,7 @@ import { resolveStack } from "../../sourcemaps/resolve.ts";
 
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {
-		const json = await readJson(c);
+		const json = await readJson(c, now);
 		const p = provenance(c, now());
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
 		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p);

@@ -8,7 +8,7 @@ import { accept, provenance } from "../../ingest/write.ts";
 
 export function llmHandler(now: () => number) {
 	return async function llm(c: Context<AppEnv>): Promise<Response> {
-		const row = llmRow(await validBody(c, LlmBody, fastLlm), provenance(c, now()));
+		const row = llmRow(await validBody(c, LlmBody, fastLlm, now), provenance(c, now()));
 		c.get("event").count = 1;
 		return accept(c, [{ table: "llm_usage", rows: [row] }], { ok: true });
 	};

@@ -8,7 +8,7 @@ import { accept, provenance } from "../../ingest/write.ts";
 
 export function logsHandler(now: () => number) {
 	return async function logs(c: Context<AppEnv>): Promise<Response> {
-		const json = await readJson(c);
+		const json = await readJson(c, now);
 		const p = provenance(c, now());
 		// The hot path: a batch goes straight from JSON to rows; zod decides (and renders the 400) otherwise.
 		const rows = fastLogRows(json, p) ?? logRows(zodParse(LogsBody, json), p);

@@ -8,7 +8,7 @@ import { accept, provenance } from "../../ingest/write.ts";
 
 export function tracesHandler(now: () => number) {
 	return async function traces(c: Context<AppEnv>): Promise<Response> {
-		const row = spanRow(await validBody(c, SpanBody, fastSpan), provenance(c, now()));
+		const row = spanRow(await validBody(c, SpanBody, fastSpan, now), provenance(c, now()));
 		c.get("event").count = 1;
 		return accept(c, [{ table: "spans", rows: [row] }], { ok: true });
 	};
