@@ -184,7 +184,7 @@ export interface AppEnv {
 		delivery: DeliveryOptions;
 		/** Set only for a request with an Idempotency-Key (src/http/idempotency.ts). */
 		idempotency: IdempotentRequest | undefined;
-		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (write.ts). */
+		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (http/accept.ts). */
 		wellFormed: boolean | undefined;
 		/** A route's own body limit, set before the ingest gate reads Content-Length (unset: MAX_BODY_BYTES). */
 		maxBodyBytes: number | undefined;

@@ -1,8 +1,9 @@
 import { clip as clipText } from "../util/text.ts";
 import { LIMITS } from "./limits.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
+import { MAX_TIME, MIN_TIME } from "./schemas.ts";
 
-// Vercel log drain entries → log rows (../shared/api/CONTRACT.md, Vercel log drain).
+// Vercel log drain entries → log rows (docs/api/CONTRACT.md, Vercel log drain).
 
 const LEVELS: Record<string, LogRow["level"]> = {
 	debug: "debug",
@@ -28,8 +29,6 @@ const MAPPED = new Set([
 	"span.id",
 ]);
 
-const MIN_TIME = Date.UTC(1900, 0, 1);
-const MAX_TIME = Date.UTC(2299, 11, 31);
 /** Vercel truncates messages above 256 KB; a little room for its own marker. */
 const MAX_MESSAGE = LIMITS.logMessage + 1024;
 

@@ -1,12 +1,12 @@
 import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv, EventTable } from "../context.ts";
+import { accept, provenance, type Write } from "../http/accept.ts";
 import { MAX_BODY_BYTES, mediaType, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
 import { noteIdempotency } from "../http/idempotency.ts";
-import { ingestGate } from "../http/ingest-chain.ts";
+import { ingestGate } from "../http/ingest-gate.ts";
 import { json as jsonResponse, respond } from "../http/respond.ts";
-import { accept, provenance, type Write } from "../ingest/write.ts";
 import {
 	type Encoding,
 	exportResponseJson,

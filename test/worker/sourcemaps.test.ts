@@ -8,7 +8,7 @@ import type { SourceMapStore } from "../../src/sourcemaps/store.ts";
 import fixtures from "./fixtures/sourcemaps.json";
 import { call, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
 
-// What the Next.js SDK does after a build (../shared/design/sourcemaps.md): every *.map under distDir, posted
+// What the Next.js SDK does after a build (docs/design/sourcemaps.md): every *.map under distDir, posted
 // 20 to a request, `release` first, each file an application/json blob named by its path relative to distDir.
 // The fixtures are one small app built twice by esbuild (dev/sourcemap-fixtures.ts).
 

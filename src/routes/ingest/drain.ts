@@ -1,6 +1,7 @@
 import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import {
 	bytesParseWellFormed,
 	contentTypeAccepted,
@@ -18,7 +19,6 @@ import { forEachDrainEntry } from "../../ingest/drain-parse.ts";
 import { clickhouseTime, type LogRow } from "../../ingest/rows.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
 import { drainEntryToRow, parseDrainBody } from "../../ingest/vercel.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
 

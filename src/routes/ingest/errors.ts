@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import { readJson, zodParse } from "../../http/validation.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
 import { fingerprintError } from "../../ingest/fingerprint.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 import { resolveStack } from "../../sourcemaps/resolve.ts";
 
 export function errorsHandler(now: () => number) {

@@ -1,6 +1,6 @@
 import { Hono } from "hono/tiny";
 import type { AppDeps, AppEnv } from "../../context.ts";
-import { ingestGate } from "../../http/ingest-chain.ts";
+import { ingestGate } from "../../http/ingest-gate.ts";
 import { drainRoute, vercelVerify } from "./drain.ts";
 import { errorsHandler } from "./errors.ts";
 import { llmHandler } from "./llm.ts";

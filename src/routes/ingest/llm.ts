@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import { validBody } from "../../http/validation.ts";
 import { fastLlm } from "../../ingest/fast.ts";
 import { llmRow } from "../../ingest/rows.ts";
 import { LlmBody } from "../../ingest/schemas.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 
 export function llmHandler(now: () => number) {
 	return async function llm(c: Context<AppEnv>): Promise<Response> {

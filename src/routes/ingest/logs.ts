@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import { readJson, zodParse } from "../../http/validation.ts";
 import { fastLogRows } from "../../ingest/fast.ts";
 import { logRows } from "../../ingest/rows.ts";
 import { LogsBody } from "../../ingest/schemas.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 
 export function logsHandler(now: () => number) {
 	return async function logs(c: Context<AppEnv>): Promise<Response> {

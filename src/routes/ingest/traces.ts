@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import { validBody } from "../../http/validation.ts";
 import { fastSpan } from "../../ingest/fast.ts";
 import { spanRow } from "../../ingest/rows.ts";
 import { SpanBody } from "../../ingest/schemas.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 
 export function tracesHandler(now: () => number) {
 	return async function traces(c: Context<AppEnv>): Promise<Response> {

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv, EventTable } from "../context.ts";
-import { type DeliveryOutcome, type DeliveryReport, deliver } from "../delivery/deliver.ts";
-import { FailureError } from "../http/errors.ts";
-import { json, setHeader } from "../http/respond.ts";
+import { type DeliveryReport, deliver, worstOutcome } from "../delivery/deliver.ts";
+import { FailureError } from "./errors.ts";
+import { json, setHeader } from "./respond.ts";
 
 /** Rows per ClickHouse insert: batches (a drain can bring thousands) are written in bounded chunks. */
 export const CHUNK_ROWS = 1000;
@@ -31,8 +31,6 @@ function makeWellFormed(rows: object[]): void {
 		}
 	}
 }
-
-const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];
 
 /** Retries, spills, refusals and losses get a line of their own; a first-attempt store is the wide event's `count`. */
 function logReport(requestId: string, r: DeliveryReport): void {
@@ -90,7 +88,7 @@ export async function accept(c: Context<AppEnv>, writes: Write[], body: object):
 		return json(c, body);
 	}
 	const reports = await delivery;
-	const worst = SEVERITY[Math.max(0, ...reports.map((r) => SEVERITY.indexOf(r.outcome)))] as DeliveryOutcome;
+	const worst = worstOutcome(reports);
 	c.get("event").delivery = worst;
 	if (worst === "lost") throw new FailureError({ kind: "write_unavailable" });
 	if (worst === "rejected") throw new FailureError({ kind: "internal" });
