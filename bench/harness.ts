@@ -158,7 +158,7 @@ export interface Runner {
 }
 
 export function createRunner(): Runner {
-	const app = createApp({ services: memoryServices });
+	const app = createApp({ createServices: memoryServices });
 	const bare = createBareApp();
 	const fetchers: Record<BenchCase["app"], Fetcher> = {
 		app: (req, env, ctx) => app.fetch(req, env, ctx),

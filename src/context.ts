@@ -156,7 +156,8 @@ export interface AppDeps {
 	 * The services for a parsed config. Production builds them once per isolate and config: they hold no I/O
 	 * object of any request (every call makes its own fetch), so requests may share them.
 	 */
-	services(config: Config): Services;
+	createServices(config: Config): Services;
+	/** The clock of every timestamp the app makes (received_at, key freshness, health); Date.now unless a test sets it. */
 	now?(): number;
 	delivery?: Partial<DeliveryOptions>;
 	limits?: Partial<LimitOptions>;
@@ -172,6 +173,9 @@ export interface IdempotentRequest {
 	/** The first attempt's rows are already held: answer without writing. */
 	held: boolean;
 }
+
+/** AppDeps with its defaults applied, once, by createApp: what routes and middleware are given. */
+export type Deps = AppDeps & { now(): number };
 
 export interface AppEnv {
 	Bindings: Env;

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod/mini";
 import type { AppEnv } from "../context.ts";
-import type { FastPath } from "../ingest/fast.ts";
 import { contentTypeAccepted, MAX_BODY_BYTES, parseJson, parsesWellFormed, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
 import { noteIdempotency } from "./idempotency.ts";
@@ -106,18 +105,4 @@ export function zodParse<S extends z.ZodMiniType>(schema: S, json: unknown): z.o
 		throw new FailureError({ kind: "invalid_payload", issues });
 	}
 	return result.data;
-}
-
-/**
- * readJson, then the fast path (src/ingest/fast.ts) for the common case and zod for the rest: zod decides
- * every body the fast path does not vouch for, and renders the 400.
- */
-export async function validBody<S extends z.ZodMiniType>(
-	c: Context<AppEnv>,
-	schema: S,
-	fast: FastPath<z.output<S>>,
-	now: () => number,
-): Promise<z.output<S>> {
-	const json = await readJson(c, now);
-	return fast(json) ?? zodParse(schema, json);
 }

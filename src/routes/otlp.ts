@@ -1,6 +1,6 @@
 import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv, EventTable } from "../context.ts";
+import type { AppEnv, Deps, EventTable } from "../context.ts";
 import { accept, provenance, type Write } from "../http/accept.ts";
 import { MAX_BODY_BYTES, mediaType, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
@@ -126,8 +126,8 @@ function exportHandler(signal: Signal, now: () => number) {
 }
 
 /** /v1/traces and /v1/logs (OTLP/HTTP): the middleware chain of /ingest/*, then protobuf or JSON. */
-export function otlpRoutes(deps: AppDeps) {
-	const now = deps.now ?? Date.now;
+export function otlpRoutes(deps: Deps) {
+	const now = deps.now;
 	const app = new Hono<AppEnv>();
 	app.use(protobufErrors);
 	app.use(ingestGate(deps));

@@ -15,7 +15,7 @@ const SCALE = 8;
 const ROUNDS = 4;
 const BATCH_NS = 150e6;
 
-const app = createApp({ services: memoryServices });
+const app = createApp({ createServices: memoryServices });
 const utf8 = new TextEncoder();
 
 function threadCpuNs(): number {

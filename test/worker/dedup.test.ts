@@ -52,7 +52,7 @@ describe("Idempotency-Key", () => {
 	it("a retry that lands after UTC midnight stores nothing more; the rows keep the first attempt's time", async () => {
 		const midnight = Math.ceil(Date.now() / 86_400_000) * 86_400_000;
 		let clock = midnight - 300;
-		const app = createApp({ services: createServices, now: () => clock });
+		const app = createApp({ createServices: createServices, now: () => clock });
 		const k = await createKey();
 		const send = async () => {
 			const ctx = createExecutionContext();
@@ -94,7 +94,7 @@ describe("Idempotency-Key", () => {
 			const ledger = s.idempotency;
 			return { ...s, idempotency: { claim: (t: string, at: number) => ledger.claim(t, at), markHeld: async () => {} } };
 		};
-		const app = createApp({ services, now: () => clock });
+		const app = createApp({ createServices: services, now: () => clock });
 		const k = await createKey();
 		const send = async () => {
 			const ctx = createExecutionContext();

@@ -13,7 +13,7 @@ import { call, control, createKey, storedRows, type TestKey, withServiceStopped 
 // Fault injection on the real engines: rows acknowledged = rows stored, no duplicates, losses counted.
 
 const FAST: DeliveryOptions = { budgetMs: 300, maxAttemptMs: 250, baseBackoffMs: 20, maxBackoffMs: 80 };
-const app = createApp({ services: createServices, delivery: FAST });
+const app = createApp({ createServices: createServices, delivery: FAST });
 
 function services(): Services {
 	const loaded = loadConfig(env);

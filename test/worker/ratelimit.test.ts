@@ -10,7 +10,7 @@ const LOG = JSON.stringify({ logs: [{ level: "info", message: "limited" }] });
 
 /** An app with budgets of its own: what one isolate has. All apps share the test stack's real Redis. */
 function isolate() {
-	return createApp({ services: isolateServices, limits: { budgets: new BudgetStore(), flushMs: 5 } });
+	return createApp({ createServices: isolateServices, limits: { budgets: new BudgetStore(), flushMs: 5 } });
 }
 
 async function send(app: ReturnType<typeof isolate>, key: string, pending?: ExecutionContext[]): Promise<Response> {
@@ -91,7 +91,7 @@ describe("rate limits decided at the edge, reconciled through the real Redis", (
 	it("a key over its limit is refused from the isolate's budget, with no call to Redis; a warm key calls it once per batch", async () => {
 		let calls = 0;
 		const app = createApp({
-			services: (config) => {
+			createServices: (config) => {
 				const real = isolateServices(config);
 				const limiter: RateLimiter = {
 					limit: (...args) => {

@@ -336,7 +336,7 @@ describe("errors resolved against the uploaded maps", () => {
 			latestRelease: () => Promise.reject(new Error("R2 down")),
 			index: () => Promise.reject(new Error("R2 down")),
 		};
-		const app = createApp({ services: (config: Config) => ({ ...createServices(config), sourceMaps: failing }) });
+		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: failing }) });
 		const send = async (path: string, init: RequestInit) => {
 			const ctx = createExecutionContext();
 			const res = await app.fetch(new Request(`http://ingest.test${path}`, init), env, ctx);
@@ -382,7 +382,7 @@ describe("errors resolved against the uploaded maps", () => {
 			latestRelease: never,
 			index: never,
 		};
-		const app = createApp({ services: (config: Config) => ({ ...createServices(config), sourceMaps: hanging }) });
+		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: hanging }) });
 		const fresh = await createKey();
 		const ctx = createExecutionContext();
 		const started = Date.now();

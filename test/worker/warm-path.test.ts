@@ -49,7 +49,11 @@ describe("the warm path awaits no store", () => {
 	it("a known key under its limit is answered before any store call of its own starts; a key in use is refreshed in the background", async () => {
 		const { calls, services } = counted();
 		let clock = Date.now();
-		const app = createApp({ services, now: () => clock, limits: { budgets: new BudgetStore(), flushMs: 5 } });
+		const app = createApp({
+			createServices: services,
+			now: () => clock,
+			limits: { budgets: new BudgetStore(), flushMs: 5 },
+		});
 		const k = await createKey();
 		const send = async () => {
 			const ctx = createExecutionContext();

@@ -1,5 +1,5 @@
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv } from "../../context.ts";
+import type { AppEnv, Deps } from "../../context.ts";
 import { ingestGate } from "../../http/ingest-gate.ts";
 import { drainRoute, vercelVerify } from "./drain.ts";
 import { errorsHandler } from "./errors.ts";
@@ -9,8 +9,8 @@ import { deleteSourceMaps, sourceMapBodyLimit, uploadHandler } from "./sourcemap
 import { tracesHandler } from "./traces.ts";
 
 /** /ingest/*: the authenticated ingest gate, then the endpoint's handler (two steps per request). */
-export function ingestRoutes(deps: AppDeps) {
-	const now = deps.now ?? Date.now;
+export function ingestRoutes(deps: Deps) {
+	const now = deps.now;
 	const app = new Hono<AppEnv>();
 	app.use("/sourcemaps", sourceMapBodyLimit); // before the gate, which reads it
 	app.use("/drain/*", vercelVerify);
