@@ -36,6 +36,9 @@ export default defineConfig({
 								// request waits for its background work (waitOnExecutionContext), the report included.
 								RATE_LIMIT_FLUSH_MS: "5",
 								...fuzz,
+								// Every 200 is stored (test/worker/acknowledged.test.ts): scenarios per run, and their seed.
+								PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "40",
+								PROPERTY_SEED: process.env.PROPERTY_SEED ?? "20261202",
 							},
 						},
 					})),

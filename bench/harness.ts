@@ -83,6 +83,10 @@ export function memoryServices(): Services {
 			claimReplay: async () => true,
 			releaseReplay: ok,
 		},
+		idempotency: {
+			claim: async (_token: string, receivedAt: number) => ({ receivedAt, held: false }),
+			markHeld: ok,
+		},
 	};
 }
 
@@ -154,7 +158,7 @@ export interface Runner {
 }
 
 export function createRunner(): Runner {
-	const app = createApp({ services: memoryServices });
+	const app = createApp({ createServices: memoryServices });
 	const bare = createBareApp();
 	const fetchers: Record<BenchCase["app"], Fetcher> = {
 		app: (req, env, ctx) => app.fetch(req, env, ctx),

@@ -28,7 +28,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 
 silenceConsole();
-const app = createApp({ services: memoryServices });
+const app = createApp({ createServices: memoryServices });
 const route = { path: "/ingest/drain" };
 
 // Warm up on small bodies so that compiling the code paths is not counted.

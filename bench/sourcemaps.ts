@@ -193,7 +193,7 @@ async function send(app: App, request: Request): Promise<Response> {
 }
 
 function appWith(store: SourceMapStore): App {
-	return createApp({ services: () => ({ ...memoryServices(), sourceMaps: store }) });
+	return createApp({ createServices: () => ({ ...memoryServices(), sourceMaps: store }) });
 }
 
 async function uploadInto(store: SourceMapStore, map: { json: string }): Promise<void> {

@@ -119,6 +119,9 @@ export interface DrainSettings {
 
 /** Sets or clears a project's Vercel drain secret and verification code; returns the hashes of its keys. */
 export async function setDrainSettings(db: pg.ClientBase, opts: DrainSettings): Promise<string[]> {
+	// An empty secret would read as "no secret" and switch signature checks off without saying so.
+	if (opts.secret === "") throw new Error("the drain secret must not be empty (use --clear to remove it)");
+	if (opts.verify === "") throw new Error("the verification code must not be empty (use --clear to remove it)");
 	const result = opts.clear
 		? await db.query("UPDATE projects SET drain_secret = NULL, vercel_verify = NULL WHERE name = $1 RETURNING id", [
 				opts.project,

@@ -1,6 +1,6 @@
 import type { Result, Router } from "hono/router";
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv } from "./context.ts";
+import type { AppDeps, AppEnv, Deps } from "./context.ts";
 import { FailureError, failureResponse } from "./http/errors.ts";
 import { emit } from "./http/wide-event.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -30,10 +30,12 @@ function memoized<T>(router: Router<T>): Router<T> {
 	};
 }
 
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
+	// Defaults applied once: every route and middleware gets the same clock.
+	const deps: Deps = { ...appDeps, now: appDeps.now ?? Date.now };
 	const app = new Hono<AppEnv>();
 	app.router = memoized(app.router);
-	const now = deps.now ?? Date.now;
+	const now = deps.now;
 
 	app.use(async function requestContext(c, next) {
 		const incoming = c.req.header("x-request-id");

@@ -107,6 +107,22 @@ export interface Spill {
 	releaseReplay(): Promise<void>;
 }
 
+/** What the ledger knows of an idempotent request's first attempt. */
+export interface FirstAttempt {
+	/** Unix ms the first attempt was received: every attempt's rows carry it (and so land in its partition). */
+	receivedAt: number;
+	/** True once the first attempt's rows were stored or spilled: a retry then writes nothing. */
+	held: boolean;
+}
+
+/** Remembers idempotent requests for IDEMPOTENCY_WINDOW_SECONDS (Upstash Redis); only requests with an Idempotency-Key use it. */
+export interface IdempotencyLedger {
+	/** Records this attempt unless one came first; answers the first attempt (this one when it is the first). */
+	claim(token: string, receivedAt: number): Promise<FirstAttempt>;
+	/** Notes that the rows of `token` are held (stored, or spilled for replay). */
+	markHeld(token: string, receivedAt: number): Promise<void>;
+}
+
 export interface Services {
 	keys: ApiKeyStore;
 	keyCache: KeyCache;
@@ -114,6 +130,7 @@ export interface Services {
 	events: EventWriter;
 	spill: Spill;
 	sourceMaps: SourceMapStore;
+	idempotency: IdempotencyLedger;
 }
 
 export interface DeliveryOptions {
@@ -139,11 +156,26 @@ export interface AppDeps {
 	 * The services for a parsed config. Production builds them once per isolate and config: they hold no I/O
 	 * object of any request (every call makes its own fetch), so requests may share them.
 	 */
-	services(config: Config): Services;
+	createServices(config: Config): Services;
+	/** The clock of every timestamp the app makes (received_at, key freshness, health); Date.now unless a test sets it. */
 	now?(): number;
 	delivery?: Partial<DeliveryOptions>;
 	limits?: Partial<LimitOptions>;
 }
+
+/** A request sent with an Idempotency-Key, as the ledger placed it. */
+export interface IdempotentRequest {
+	key: string;
+	/** The base of its chunks' insert_deduplication_token: project, route, key and body. */
+	token: string;
+	/** The first attempt's arrival (or now, when the ledger could not be asked). */
+	receivedAt: number;
+	/** The first attempt's rows are already held: answer without writing. */
+	held: boolean;
+}
+
+/** AppDeps with its defaults applied, once, by createApp: what routes and middleware are given. */
+export type Deps = AppDeps & { now(): number };
 
 export interface AppEnv {
 	Bindings: Env;
@@ -154,16 +186,14 @@ export interface AppEnv {
 		event: WideEvent;
 		apiKey: ApiKeyRecord;
 		delivery: DeliveryOptions;
-		/** SHA-256 of the decoded body, computed only when an Idempotency-Key is sent. */
-		bodyHash: string | undefined;
-		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (write.ts). */
+		/** Set only for a request with an Idempotency-Key (src/http/idempotency.ts). */
+		idempotency: IdempotentRequest | undefined;
+		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (http/accept.ts). */
 		wellFormed: boolean | undefined;
 		/** A route's own body limit, set before the ingest gate reads Content-Length (unset: MAX_BODY_BYTES). */
 		maxBodyBytes: number | undefined;
 		/** The request's Content-Length header as the gate read it (null: none). */
 		contentLength: string | null;
-		/** The Idempotency-Key header once read (null: none; unset: not read yet). */
-		idempotencyKey: string | null;
 		/** This request's response headers (src/http/respond.ts). */
 		headers: Record<string, string>;
 	};

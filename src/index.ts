@@ -3,7 +3,7 @@ import { loadConfig } from "./config.ts";
 import { replaySpill } from "./delivery/replay.ts";
 import { isolateServices } from "./services/index.ts";
 
-const app = createApp({ services: isolateServices });
+const app = createApp({ createServices: isolateServices });
 
 export default {
 	fetch: app.fetch,

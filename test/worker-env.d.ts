@@ -6,5 +6,7 @@ declare namespace Cloudflare {
 		ASSETS: Fetcher;
 		FUZZ_RUNS: string;
 		FUZZ_SEED: string;
+		PROPERTY_RUNS: string;
+		PROPERTY_SEED: string;
 	}
 }

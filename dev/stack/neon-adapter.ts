@@ -1,5 +1,5 @@
 // Neon's SQL-over-HTTP protocol (what `neon()` from @neondatabase/serverless sends) in front of a local Postgres.
-// Behaviour follows neondatabase/neon proxy/src/serverless/sql_over_http.rs; see shared/reference/protocols.md §A.
+// Behaviour follows neondatabase/neon proxy/src/serverless/sql_over_http.rs; see docs/reference/protocols.md §A.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import pg from "pg";
 import { closeServer, createServer, listen, readBody } from "./net.ts";

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for Upstash's Redis REST API in front of a stock redis-server, faithful to what
- * `@upstash/redis` 1.x and `@upstash/ratelimit` 2.x send and parse (see shared/reference/protocols.md §B).
+ * `@upstash/redis` 1.x and `@upstash/ratelimit` 2.x send and parse (see docs/reference/protocols.md §B).
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";

@@ -58,9 +58,3 @@ export function recordLookupFailure(ip: string, services: Pick<Services, "keyCac
 	localCount(ip, windowStart).failures++;
 	return services.keyCache.recordAuthFailure(ip, windowStart).catch(() => undefined);
 }
-
-/** Test hook. */
-export function clearAuthFailures(): void {
-	local.clear();
-	lastTrickle = 0;
-}

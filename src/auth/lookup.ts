@@ -5,6 +5,8 @@ import { lookupsThrottled, recordLookupFailure, windowStartOf } from "./abuse.ts
 /** A lookup older than this is read again from Postgres: the bound on how long a revoked key keeps working. */
 export const MAX_LOOKUP_AGE_MS = 60_000;
 const ISOLATE_POSITIVE_MS = 30_000;
+/** A live key's entry is refreshed in the background this long before it goes stale: a key in use never waits. */
+const REFRESH_AHEAD_MS = 15_000;
 const ISOLATE_NEGATIVE_MS = 10_000;
 const ISOLATE_MAX_ENTRIES = 2_000;
 const REDIS_TIMEOUT_MS = 1_000;
@@ -13,6 +15,8 @@ const POSTGRES_TIMEOUT_MS = 3_000;
 interface IsolateEntry {
 	entry: CachedKey;
 	freshUntil: number;
+	/** A background refresh of this entry is under way. */
+	refreshing: boolean;
 }
 
 // Isolate-lifetime cache. Entries past freshUntil stay (until pushed out) to serve while Postgres is unreachable.
@@ -25,7 +29,11 @@ function remember(keyHash: string, entry: CachedKey, now: number): void {
 		const oldest = isolateCache.keys().next().value;
 		if (oldest !== undefined) isolateCache.delete(oldest);
 	}
-	isolateCache.set(keyHash, { entry, freshUntil: Math.min(now + ttl, entry.fetchedAt + MAX_LOOKUP_AGE_MS) });
+	isolateCache.set(keyHash, {
+		entry,
+		freshUntil: Math.min(now + ttl, entry.fetchedAt + MAX_LOOKUP_AGE_MS),
+		refreshing: false,
+	});
 }
 
 /** Test hook: forget everything this isolate has cached. */
@@ -47,6 +55,34 @@ export function isolateLookup(keyHash: string, now: number): KeyLookup | undefin
 }
 
 /**
+ * True, once, when a live key's fresh entry is close to going stale: the caller refreshes it in the background
+ * (refreshKey) so that requests keep being answered from the isolate.
+ */
+export function refreshDue(keyHash: string, now: number): boolean {
+	const local = isolateCache.get(keyHash);
+	if (!local?.entry.record || local.refreshing || now < local.freshUntil - REFRESH_AHEAD_MS) return false;
+	local.refreshing = true;
+	return true;
+}
+
+/** Reads a key again ahead of its entry going stale (Redis if that extends it, else Postgres). Never awaited by a request. */
+export async function refreshKey(
+	keyHash: string,
+	services: Pick<Services, "keys" | "keyCache">,
+	now: number,
+	defer: (work: Promise<unknown>) => void,
+	clientIp: string,
+): Promise<void> {
+	const local = isolateCache.get(keyHash);
+	try {
+		await lookupKey(keyHash, services, now, defer, clientIp, REFRESH_AHEAD_MS);
+	} finally {
+		// Failed (stores down): the entry stays until it is stale, and the next request may try again.
+		if (local) local.refreshing = false;
+	}
+}
+
+/**
  * Resolves a key hash through the tiers: isolate cache → Redis (the cached entry and the client IP's failed lookups
  * in one read) → Postgres. Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an
  * unseen one is unavailable.
@@ -57,9 +93,11 @@ export async function lookupKey(
 	now: number,
 	defer: (work: Promise<unknown>) => void,
 	clientIp: string,
+	/** A refresh: skip the isolate tier and take Redis's entry only if it stays fresh at least this much longer. */
+	refreshAhead?: number,
 ): Promise<KeyLookup> {
 	const local = isolateCache.get(keyHash);
-	if (local && now < local.freshUntil) return found(local.entry, "isolate");
+	if (refreshAhead === undefined && local && now < local.freshUntil) return found(local.entry, "isolate");
 
 	let shared: SharedLookup | undefined;
 	try {
@@ -68,7 +106,7 @@ export async function lookupKey(
 		// Redis down: Postgres decides, and this isolate's failure counts still throttle.
 	}
 	const cached = shared?.entry;
-	if (cached && now - cached.fetchedAt < MAX_LOOKUP_AGE_MS) {
+	if (cached && now - cached.fetchedAt < MAX_LOOKUP_AGE_MS - (refreshAhead ?? 0)) {
 		remember(keyHash, cached, now);
 		return found(cached, "redis");
 	}

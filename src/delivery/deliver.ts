@@ -1,4 +1,5 @@
 import type { DeliveryOptions, EventTable, Services } from "../context.ts";
+import { clip } from "../util/text.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { backoffMs, classify } from "./policy.ts";
 
@@ -24,10 +25,15 @@ export interface DeliveryReport {
 
 const SPILL_TIMEOUT_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const message = (err: unknown) => (err instanceof Error ? err.message.slice(0, 300) : String(err));
+/** A failure's text as reports and log lines carry it: bounded, never a stack. */
+export const errorText = (err: unknown) => clip(err instanceof Error ? err.message : String(err), 300);
 
-/** The worst outcome of a split chunk describes the whole. */
 const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];
+
+/** The worst of several outcomes describes the whole (a split chunk, a request's chunks). */
+export function worstOutcome(reports: readonly { outcome: DeliveryOutcome }[]): DeliveryOutcome {
+	return SEVERITY[Math.max(0, ...reports.map((r) => SEVERITY.indexOf(r.outcome)))] as DeliveryOutcome;
+}
 
 /**
  * Writes one chunk: attempts within the budget for transient failures, then the spill; a chunk ClickHouse
@@ -85,7 +91,7 @@ async function split(
 	attempts: number,
 	err: unknown,
 ): Promise<DeliveryReport> {
-	if (job.rows.length === 1) return { ...report(job, "rejected", attempts), error: message(err) };
+	if (job.rows.length === 1) return { ...report(job, "rejected", attempts), error: errorText(err) };
 	const mid = Math.ceil(job.rows.length / 2);
 	const halves = [job.rows.slice(0, mid), job.rows.slice(mid)].map((rows, i) => ({
 		...job,
@@ -99,14 +105,14 @@ async function split(
 			byOutcome[k as DeliveryOutcome] = (byOutcome[k as DeliveryOutcome] ?? 0) + (v ?? 0);
 		}
 	}
-	const outcome = SEVERITY[Math.max(...reports.map((r) => SEVERITY.indexOf(r.outcome)))] as DeliveryOutcome;
+	const outcome = worstOutcome(reports);
 	return {
 		outcome,
 		table: job.table,
 		rows: job.rows.length,
 		attempts: attempts + reports.reduce((n, r) => n + r.attempts, 0),
 		byOutcome,
-		error: message(err),
+		error: errorText(err),
 	};
 }
 
@@ -127,9 +133,9 @@ async function spill(
 			spilledAt: now(),
 		});
 		await withTimeout(put, SPILL_TIMEOUT_MS);
-		return { ...report(job, "spilled", attempts), error: message(cause) };
+		return { ...report(job, "spilled", attempts), error: errorText(cause) };
 	} catch (err) {
-		return { ...report(job, "lost", attempts), error: `${message(cause)}; spill: ${message(err)}` };
+		return { ...report(job, "lost", attempts), error: `${errorText(cause)}; spill: ${errorText(err)}` };
 	}
 }
 

@@ -1,4 +1,5 @@
 import type { Services, SpilledChunkRef } from "../context.ts";
+import { errorText } from "./deliver.ts";
 import { classify } from "./policy.ts";
 
 export interface ReplayOptions {
@@ -42,13 +43,12 @@ export async function replaySpill(
 		if (!(await services.spill.claimReplay(Math.ceil((opts.deadlineMs + opts.attemptTimeoutMs) / 1000) + 5)))
 			return { ...result, outcome: "busy" };
 	} catch (err) {
-		return { ...result, outcome: "unavailable", error: String(err) };
+		return { ...result, outcome: "unavailable", error: errorText(err) };
 	}
 	try {
 		const chunks = await services.spill.oldest(opts.maxChunks);
 		// A few inserts at a time; the first transient failure stops new ones from starting.
 		let stop = false;
-		const reasonOf = (err: unknown) => (err instanceof Error ? err.message.slice(0, 300) : String(err));
 		// Rows are read per chunk while replaying: a chunk can be megabytes.
 		const replayOne = async (chunk: SpilledChunkRef) => {
 			let rows: object[] | null;
@@ -64,10 +64,10 @@ export async function replaySpill(
 			} catch (err) {
 				if (classify(err) !== "data") {
 					stop = true;
-					result.error = reasonOf(err);
+					result.error = errorText(err);
 					return;
 				}
-				await services.spill.quarantine(chunk, reasonOf(err));
+				await services.spill.quarantine(chunk, errorText(err));
 				result.quarantined++;
 				return;
 			}
@@ -86,7 +86,7 @@ export async function replaySpill(
 		result.remaining = (await services.spill.stats()).depth;
 	} catch (err) {
 		result.outcome = "unavailable";
-		result.error = err instanceof Error ? err.message.slice(0, 300) : String(err);
+		result.error = errorText(err);
 	} finally {
 		await services.spill.releaseReplay().catch(() => undefined);
 	}

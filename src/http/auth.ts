@@ -1,9 +1,18 @@
 import type { Context } from "hono";
 import { recentlyFailed, secondsToWindowEnd } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
-import { isolateLookup, type KeyLookup, lookupKey, touchDue, touchKey } from "../auth/lookup.ts";
+import {
+	isolateLookup,
+	type KeyLookup,
+	lookupKey,
+	refreshDue,
+	refreshKey,
+	touchDue,
+	touchKey,
+} from "../auth/lookup.ts";
 import type { ApiKeyRecord, AppEnv } from "../context.ts";
 import { type EdgeLimits, type LimitDecision, prime } from "../ratelimit/edge.ts";
+import { afterResponse } from "../util/after-response.ts";
 import { beaconKey, beaconKeyAccepted } from "./beacon.ts";
 import { FailureError } from "./errors.ts";
 
@@ -53,7 +62,14 @@ function byHash(
 	limits: EdgeLimits,
 ): Caller | Promise<Caller> {
 	const local = isolateLookup(keyHash, now);
-	if (local) return { record: accept(c, local, via, now), keyHash };
+	if (local) {
+		if (refreshDue(keyHash, now)) {
+			const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+			const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+			afterResponse(defer, () => refreshKey(keyHash, c.get("services"), now, defer, ip));
+		}
+		return { record: accept(c, local, via, now), keyHash };
+	}
 	return lookUp(c, keyHash, via, now, limits);
 }
 
@@ -91,7 +107,8 @@ function accept(c: Context<AppEnv>, result: KeyLookup, via: Via, now: number): A
 	}
 	c.set("apiKey", record);
 	if (touchDue(record.id, now)) {
-		c.executionCtx.waitUntil(touchKey(record.id, c.get("services"), now).catch(() => undefined));
+		const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+		afterResponse(defer, () => touchKey(record.id, c.get("services"), now));
 	}
 	return record;
 }

@@ -1,10 +1,10 @@
 import type { Failure } from "./errors.ts";
+import { type Bytes, collect, inflate } from "./inflate.ts";
 
 /** 5 MB, as documented: counted on the wire and again after decompression. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/** Bytes backed by a plain ArrayBuffer (what Blob, crypto and TextDecoder take in every lib typing). */
-export type Bytes = Uint8Array<ArrayBuffer>;
+export type { Bytes } from "./inflate.ts";
 
 export type BodyResult =
 	| {
@@ -19,13 +19,14 @@ export type BodyResult =
 	| { ok: false; failure: Failure };
 
 const JSON_TYPES = new Set(["application/json", "text/plain"]);
-const ENCODINGS: Record<string, "gzip" | "deflate" | null> = {
-	"": null,
-	identity: null,
-	gzip: "gzip",
-	"x-gzip": "gzip",
-	deflate: "deflate",
-};
+/** A Map, not an object literal: a header naming an Object.prototype member ("constructor") is not an encoding. */
+const ENCODINGS = new Map<string, "gzip" | "deflate" | null>([
+	["", null],
+	["identity", null],
+	["gzip", "gzip"],
+	["x-gzip", "gzip"],
+	["deflate", "deflate"],
+]);
 
 /** The media type without parameters, lower-cased ("" when absent). */
 export function mediaType(contentType: string | undefined): string {
@@ -38,31 +39,6 @@ export function contentTypeAccepted(contentType: string | undefined, extra: read
 	const type = mediaType(contentType);
 	// A missing type is not a wrong one: curl and hand-written clients often leave it out.
 	return type === "" || JSON_TYPES.has(type) || extra.includes(type);
-}
-
-/** Reads at most `max` bytes from a stream; null when there are more. */
-async function collect(stream: ReadableStream<Uint8Array>, max: number): Promise<Bytes | null> {
-	const reader = stream.getReader();
-	const chunks: Uint8Array[] = [];
-	let total = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		total += value.byteLength;
-		if (total > max) {
-			await reader.cancel().catch(() => undefined);
-			return null;
-		}
-		chunks.push(value);
-	}
-	if (chunks.length === 1 && chunks[0]?.buffer instanceof ArrayBuffer) return chunks[0] as Bytes;
-	const out = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
 }
 
 const EMPTY: Bytes = new Uint8Array(0);
@@ -79,8 +55,8 @@ export async function readBody(
 	opts: { binary?: boolean; contentLength?: string | null } = {},
 ): Promise<BodyResult> {
 	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
-	if (!(encoding in ENCODINGS))
-		return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
+	const format = ENCODINGS.get(encoding);
+	if (format === undefined) return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
 	const length = opts.contentLength === undefined ? req.headers.get("content-length") : opts.contentLength;
 	const declared = Number(length);
 	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
@@ -97,15 +73,13 @@ export async function readBody(
 	}
 	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large" } };
 	let bytes = raw;
-	const format = ENCODINGS[encoding];
 	if (format) {
-		try {
-			const inflated = await collect(new Blob([raw]).stream().pipeThrough(new DecompressionStream(format)), max);
-			if (!inflated) return { ok: false, failure: { kind: "payload_too_large" } };
-			bytes = inflated;
-		} catch {
+		const inflated = await inflate(raw, format, max);
+		if (!inflated.ok) {
+			if (inflated.why === "too_large") return { ok: false, failure: { kind: "payload_too_large" } };
 			return { ok: false, failure: { kind: "undecodable_body", reason: `Body is not valid ${format} data` } };
 		}
+		bytes = inflated.bytes;
 	}
 	if (opts.binary) return { ok: true, text: "", raw, decoded: bytes, bytes: raw.byteLength };
 	const text = decodeUtf8(bytes);

@@ -31,7 +31,7 @@ const UNSUPPORTED_MEDIA = {
 	multipart: "Unsupported Content-Type: send multipart/form-data",
 } as const;
 
-function describe(failure: Failure): { status: ContentfulStatusCode; body: object; headers?: Record<string, string> } {
+function httpShape(failure: Failure): { status: ContentfulStatusCode; body: object; headers?: Record<string, string> } {
 	switch (failure.kind) {
 		case "unauthorized":
 			return { status: 401, body: { error: "Missing or invalid API key" } };
@@ -93,7 +93,7 @@ function describe(failure: Failure): { status: ContentfulStatusCode; body: objec
 }
 
 export function failureResponse(c: Context, failure: Failure): Response {
-	const { status, body, headers } = describe(failure);
+	const { status, body, headers } = httpShape(failure);
 	const event = c.get("event") as { outcome?: string } | undefined;
 	if (event && !event.outcome) event.outcome = failure.kind;
 	if (headers) for (const [k, v] of Object.entries(headers)) setHeader(c, k, v);

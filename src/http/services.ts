@@ -16,7 +16,7 @@ export function attachServices(deps: AppDeps): (c: Context<AppEnv>) => void {
 			throw new FailureError({ kind: "misconfigured" });
 		}
 		c.set("config", loaded.config);
-		c.set("services", deps.services(loaded.config));
+		c.set("services", deps.createServices(loaded.config));
 		c.set("delivery", delivery);
 	};
 }

@@ -1,10 +1,9 @@
 import type { Context } from "hono";
 import type { z } from "zod/mini";
 import type { AppEnv } from "../context.ts";
-import type { FastPath } from "../ingest/fast.ts";
-import { sha256Hex } from "../util/hex.ts";
-import { type Bytes, contentTypeAccepted, MAX_BODY_BYTES, parseJson, parsesWellFormed, readBody } from "./body.ts";
+import { contentTypeAccepted, MAX_BODY_BYTES, parseJson, parsesWellFormed, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
+import { noteIdempotency } from "./idempotency.ts";
 
 /** An issue in the documented 400 shape (the field names and messages clients already parse). */
 export type DocumentedIssue = Record<string, unknown> & { code: string; path: PropertyKey[]; message: string };
@@ -80,37 +79,18 @@ export function documentIssue(issue: z.core.$ZodIssue, input: unknown): Document
 	}
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-/** With an Idempotency-Key, remembers the body's SHA-256 (the key only dedupes the same body). */
-export function noteBodyHash(c: Context<AppEnv>, decoded: Bytes): Promise<void> | undefined {
-	const key = c.req.header("idempotency-key");
-	c.set("idempotencyKey", key ?? null);
-	if (key === undefined) return undefined;
-	if (!IDEMPOTENCY_KEY.test(key)) {
-		throw new FailureError({
-			kind: "invalid_header",
-			message: "Idempotency-Key must be 1-255 visible ASCII characters",
-		});
-	}
-	return sha256Hex(decoded).then((hash) => {
-		c.set("bodyHash", hash);
-	});
-}
-
 /**
  * Reads the body (limits, decompression) and parses it as JSON. Every refusal is a documented 4xx (a thrown
  * FailureError).
  */
-export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+export async function readJson(c: Context<AppEnv>, now: () => number): Promise<unknown> {
 	if (!contentTypeAccepted(c.req.header("content-type"))) {
 		throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
 	}
 	const body = await readBody(c.req.raw, MAX_BODY_BYTES, { contentLength: c.get("contentLength") });
 	if (!body.ok) throw new FailureError(body.failure);
 	c.get("event").bytes = body.bytes;
-	const hashing = noteBodyHash(c, body.decoded);
-	if (hashing) await hashing;
+	await noteIdempotency(c, body.decoded, now());
 	const json = parseJson(body.text);
 	if (!json.ok) throw new FailureError({ kind: "malformed_json" });
 	c.set("wellFormed", parsesWellFormed(body.text));
@@ -125,17 +105,4 @@ export function zodParse<S extends z.ZodMiniType>(schema: S, json: unknown): z.o
 		throw new FailureError({ kind: "invalid_payload", issues });
 	}
 	return result.data;
-}
-
-/**
- * readJson, then the fast path (src/ingest/fast.ts) for the common case and zod for the rest: zod decides
- * every body the fast path does not vouch for, and renders the 400.
- */
-export async function validBody<S extends z.ZodMiniType>(
-	c: Context<AppEnv>,
-	schema: S,
-	fast: FastPath<z.output<S>>,
-): Promise<z.output<S>> {
-	const json = await readJson(c);
-	return fast(json) ?? zodParse(schema, json);
 }

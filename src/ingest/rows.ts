@@ -14,7 +14,10 @@ const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
 /** "YYYY-MM-DD hh:mm:ss.fff" in UTC: what DateTime64(3, 'UTC') parses in JSONEachRow without extra settings. */
-export function clickhouseTime(ms: number): string {
+export function clickhouseTime(time: number): string {
+	// Whole milliseconds, as the column keeps them: a fractional one (a drain's Python time.time()*1000) would be
+	// written "….001.5", which ClickHouse refuses after the request was acknowledged.
+	const ms = Math.floor(time);
 	// The rows of a batch mostly share their day: format the date once per day, the time of day by arithmetic.
 	const day = Math.floor(ms / DAY_MS);
 	if (day !== cachedDay) {

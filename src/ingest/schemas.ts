@@ -4,7 +4,7 @@ import { lazyObject } from "../util/lazy.ts";
 import { jsonObjectSchema } from "./json-object.ts";
 import { LIMITS } from "./limits.ts";
 
-// The wire contract of ../shared/api/ingestion-api.txt, field for field. Unknown fields are stripped, never an error.
+// The wire contract of docs/api/ingestion-api.txt, field for field. Unknown fields are stripped, never an error.
 // zod/mini: the same engine as zod, in functional form, so the bundle carries only what is used.
 // The schemas are built on first use (src/util/lazy.ts): valid bodies take the fast path (fast.ts) and never
 // reach zod, so building them belongs to the first 400 (or OTLP export), not to every isolate's startup.

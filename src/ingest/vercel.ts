@@ -1,7 +1,9 @@
+import { clip as clipText } from "../util/text.ts";
 import { LIMITS } from "./limits.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
+import { MAX_TIME, MIN_TIME } from "./schemas.ts";
 
-// Vercel log drain entries → log rows (../shared/api/CONTRACT.md, Vercel log drain).
+// Vercel log drain entries → log rows (docs/api/CONTRACT.md, Vercel log drain).
 
 const LEVELS: Record<string, LogRow["level"]> = {
 	debug: "debug",
@@ -27,16 +29,17 @@ const MAPPED = new Set([
 	"span.id",
 ]);
 
-const MIN_TIME = Date.UTC(1900, 0, 1);
-const MAX_TIME = Date.UTC(2299, 11, 31);
 /** Vercel truncates messages above 256 KB; a little room for its own marker. */
 const MAX_MESSAGE = LIMITS.logMessage + 1024;
 
 export type DrainEntryResult = { ok: true; row: LogRow } | { ok: false; reason: string };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const nested = (v: unknown, key: string): string | undefined =>
-	v !== null && typeof v === "object" ? str((v as Record<string, unknown>)[key]) : undefined;
+const field = (v: unknown, key: string): unknown =>
+	v !== null && typeof v === "object" && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+const nested = (v: unknown, key: string): string | undefined => str(field(v, key));
+/** -1 (the function crashed) or a 5xx. */
+const failed = (status: unknown) => typeof status === "number" && (status === -1 || status >= 500);
 
 export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: string): DrainEntryResult {
 	if (entry === null || typeof entry !== "object" || Array.isArray(entry))
@@ -54,15 +57,19 @@ export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: strin
 	if (e.level !== undefined && (rawLevel === undefined || !(rawLevel in LEVELS)))
 		return { ok: false, reason: "invalid_level" };
 	let level: LogRow["level"] = rawLevel ? (LEVELS[rawLevel] as LogRow["level"]) : "info";
-	const status = e.statusCode ?? nested(e.proxy, "statusCode");
-	if (typeof status === "number" && (status === -1 || status >= 500)) level = "error";
+	if (failed(e.statusCode) || failed(field(e.proxy, "statusCode"))) level = "error";
 
 	const metadata: Record<string, unknown> = {};
-	for (const key of Object.keys(e)) if (!MAPPED.has(key)) metadata[key] = e[key];
+	for (const key of Object.keys(e)) {
+		if (MAPPED.has(key)) continue;
+		// An own "__proto__" (JSON.parse makes one) is data: assigned, it would set the prototype and vanish.
+		if (key === "__proto__") Object.defineProperty(metadata, key, { value: e[key], enumerable: true, writable: true });
+		else metadata[key] = e[key];
+	}
 	const metadataText = JSON.stringify(metadata);
 	if (metadataText.length > LIMITS.objectBytes) return { ok: false, reason: "metadata_too_large" };
 
-	const clip = (v: string | undefined, max: number) => (v ?? "").slice(0, max);
+	const clip = (v: string | undefined, max: number) => clipText(v ?? "", max);
 	return {
 		ok: true,
 		row: {

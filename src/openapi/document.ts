@@ -229,10 +229,11 @@ function otlp(signal: "traces" | "logs") {
 	return {
 		post: {
 			summary: `OTLP/HTTP ${signal} export (protobuf or JSON, optionally gzip)`,
-			description:
+			description: `${
 				signal === "traces"
 					? "Spans become spans rows (service.name, deployment.environment(.name), service.version from the resource; attributes in metadata); GenAI spans also an llm_usage row."
-					: "Log records become logs rows; SeverityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-24 error.",
+					: "Log records become logs rows; SeverityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-24 error."
+			} Metadata holds the resource's and scope's attributes (the first 128, bounded per item and per request) and the item's first 128; otel.dropped_attributes_count counts the rest. Error answers to protobuf requests (401, 403, 413, 415, 429, 503) are a protobuf google.rpc.Status carrying the JSON body's error message.`,
 			security: [{ bearer: [] }],
 			parameters: [WAIT, IDEMPOTENCY],
 			requestBody: {

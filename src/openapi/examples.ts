@@ -1,4 +1,4 @@
-// The request bodies of the reference's examples (../shared/api/ingestion-api.txt), as documented:
+// The request bodies of the reference's examples (docs/api/ingestion-api.txt), as documented:
 // the OpenAPI document shows them and the golden contract tests send them.
 
 export const REFERENCE_EXAMPLES = {

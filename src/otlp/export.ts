@@ -30,7 +30,14 @@ export function decode(signal: Signal, encoding: Encoding, bytes: Uint8Array, te
 	return signal === "traces" ? decodeTracesJson(json.value) : decodeLogsJson(json.value);
 }
 
-/** Rows for the signal's table (and llm_usage rows found in spans or logs). */
-export function toRows(signal: Signal, value: TracesRequest | LogsRequest, p: Provenance): Mapped<object> {
-	return signal === "traces" ? spansToRows(value as TracesRequest, p) : logsToRows(value as LogsRequest, p);
+/** Rows for the signal's table (and llm_usage rows found in spans or logs); `requestBytes` bounds shared copies. */
+export function toRows(
+	signal: Signal,
+	value: TracesRequest | LogsRequest,
+	p: Provenance,
+	requestBytes: number,
+): Mapped<object> {
+	return signal === "traces"
+		? spansToRows(value as TracesRequest, p, requestBytes)
+		: logsToRows(value as LogsRequest, p, requestBytes);
 }

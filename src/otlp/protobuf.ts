@@ -48,9 +48,11 @@ export class Reader {
 		throw new ProtobufError("varint too long");
 	}
 
-	/** A varint that must fit in 32 bits (tags, lengths, enums, int32). */
+	/** A varint that must fit in 32 bits (tags, lengths): more is corrupt, as reference decoders say, never truncated. */
 	uint32(): number {
-		return this.varint64()[0];
+		const [lo, hi] = this.varint64();
+		if (hi !== 0) throw new ProtobufError("varint over 32 bits");
+		return lo;
 	}
 
 	/** An enum or int32 field: negative values arrive sign-extended to 64 bits. */

@@ -1,7 +1,8 @@
 import type { z } from "zod/mini";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
 import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
-import type { Attributes, AttrValue, LogRecord, LogsRequest, Scope, Span, TracesRequest } from "./model.ts";
+import { itemMetadata, lookup, members, sharedAllowance, sharedAttributes } from "./attributes.ts";
+import type { Attributes, AttrValue, LogRecord, LogsRequest, Span, TracesRequest } from "./model.ts";
 
 /** Rows from one OTLP request, and what was refused (one line per distinct reason, for partial_success). */
 export interface Mapped<R> {
@@ -34,13 +35,11 @@ function identity(resource: Attributes) {
 	};
 }
 
-/** Resource, scope and item attributes in one object, dotted keys as they are; the item's win. */
-function merged(resource: Attributes, scope: Scope, attributes: Attributes, extra: Record<string, AttrValue>) {
-	const out: Record<string, unknown> = {};
-	for (const layer of [resource, scope.attributes, attributes, extra]) {
-		for (const key of Object.keys(layer)) Object.defineProperty(out, key, { value: layer[key], enumerable: true });
-	}
-	return out;
+/** Items in a request: the shared attributes' allowance is shared out among them. */
+function itemCount<T>(req: { scopes: { items: T[] }[] }[]): number {
+	let n = 0;
+	for (const r of req) for (const sc of r.scopes) n += sc.items.length;
+	return n;
 }
 
 function reason(error: { issues: readonly z.core.$ZodIssue[] }, strip?: RegExp): string {
@@ -77,35 +76,44 @@ function spanProblem(s: Span): string | undefined {
 
 /** An llm_usage row when the span carries the GenAI semantic conventions (a model at least). */
 function genAiRow(
-	attrs: Record<string, unknown>,
+	layers: Attributes[],
 	s: Span,
 	ids: ReturnType<typeof identity>,
 	durationMs: number,
 	p: Provenance,
 ): object | undefined {
-	const a = attrs as Record<string, AttrValue | undefined>;
-	const model = str(a["gen_ai.response.model"]) ?? str(a["gen_ai.request.model"]);
+	const a = (key: string) => lookup(key, ...layers);
+	const model = str(a("gen_ai.response.model")) ?? str(a("gen_ai.request.model"));
 	if (model === undefined) return undefined;
 	const parsed = LlmBody.safeParse({
 		...ids,
 		model,
-		provider: str(a["gen_ai.provider.name"]) ?? str(a["gen_ai.system"]) ?? "unknown",
-		operation: str(a["gen_ai.operation.name"]) ?? s.name,
-		input_tokens: num(a["gen_ai.usage.input_tokens"]) ?? num(a["gen_ai.usage.prompt_tokens"]) ?? 0,
-		output_tokens: num(a["gen_ai.usage.output_tokens"]) ?? num(a["gen_ai.usage.completion_tokens"]) ?? 0,
-		cost_usd: num(a["gen_ai.usage.cost_usd"]) ?? num(a["gen_ai.usage.cost"]) ?? 0,
+		provider: str(a("gen_ai.provider.name")) ?? str(a("gen_ai.system")) ?? "unknown",
+		operation: str(a("gen_ai.operation.name")) ?? s.name,
+		input_tokens: num(a("gen_ai.usage.input_tokens")) ?? num(a("gen_ai.usage.prompt_tokens")) ?? 0,
+		output_tokens: num(a("gen_ai.usage.output_tokens")) ?? num(a("gen_ai.usage.completion_tokens")) ?? 0,
+		cost_usd: num(a("gen_ai.usage.cost_usd")) ?? num(a("gen_ai.usage.cost")) ?? 0,
 		latency_ms: durationMs,
 		metadata: { trace_id: s.traceId, span_id: s.spanId },
 	});
 	return parsed.success ? llmRow(parsed.data, p) : undefined;
 }
 
-/** spans rows (and llm_usage rows for GenAI spans), each validated by the same schema as POST /ingest/traces. */
-export function spansToRows(req: TracesRequest, p: Provenance): Mapped<object> {
+/**
+ * spans rows (and llm_usage rows for GenAI spans), each validated by the same schema as POST /ingest/traces;
+ * metadata from src/otlp/attributes.ts (bounded, shared attributes serialised once per scope).
+ */
+export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number): Mapped<object> {
 	const m: Mapped<object> = { rows: [], llm: [], rejected: 0, reasons: new Map() };
+	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
+		const resourceMembers = members(resource);
 		for (const { scope, items } of scopes) {
+			const scopeAttrs: Attributes = { ...scope.attributes };
+			if (scope.name) scopeAttrs["otel.scope.name"] = scope.name;
+			if (scope.version) scopeAttrs["otel.scope.version"] = scope.version;
+			const shared = sharedAttributes(resourceMembers, scopeAttrs, allowance);
 			for (const s of items) {
 				const problem = spanProblem(s);
 				if (problem) {
@@ -114,11 +122,13 @@ export function spansToRows(req: TracesRequest, p: Provenance): Mapped<object> {
 				}
 				const start = s.start as bigint;
 				const durationMs = Number((s.end as bigint) - start) / 1e6;
-				const extra: Record<string, AttrValue> = { "span.kind": SPAN_KINDS[s.kind] ?? String(s.kind) };
-				if (scope.name) extra["otel.scope.name"] = scope.name;
-				if (scope.version) extra["otel.scope.version"] = scope.version;
+				const extra: Attributes = { "span.kind": SPAN_KINDS[s.kind] ?? String(s.kind) };
 				if (s.statusMessage) extra["otel.status_description"] = s.statusMessage;
-				const metadata = merged(resource, scope, s.attributes, extra);
+				const metadata = itemMetadata(shared, s.attributes, extra);
+				if (!metadata.ok) {
+					note(m, metadata.reason);
+					continue;
+				}
 				const parsed = SpanBody.safeParse({
 					...ids,
 					trace_id: s.traceId,
@@ -128,14 +138,15 @@ export function spansToRows(req: TracesRequest, p: Provenance): Mapped<object> {
 					start_time: new Date(Number(start / NS_PER_MS)).toISOString(),
 					duration_ms: durationMs,
 					status: s.statusCode === 2 ? "error" : "ok",
-					metadata,
 				});
 				if (!parsed.success) {
 					note(m, reason(parsed.error));
 					continue;
 				}
-				m.rows.push(spanRow(parsed.data, p));
-				const llm = genAiRow(metadata, s, ids, parsed.data.duration_ms, p);
+				const row = spanRow(parsed.data, p);
+				row.metadata = metadata.text;
+				m.rows.push(row);
+				const llm = genAiRow([s.attributes, scope.attributes, resource], s, ids, parsed.data.duration_ms, p);
 				if (llm) m.llm.push(llm);
 			}
 		}
@@ -183,12 +194,17 @@ function logProblem(l: LogRecord): string | undefined {
 	return idProblem("trace_id", l.traceId, 16, true) ?? idProblem("span_id", l.spanId, 8, true);
 }
 
-/** logs rows, each validated by the same schema as POST /ingest/logs. */
-export function logsToRows(req: LogsRequest, p: Provenance): Mapped<LogRow> {
+/** logs rows, each validated by the same schema as POST /ingest/logs; metadata as for spans. */
+export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): Mapped<LogRow> {
 	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: 0, reasons: new Map() };
+	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
+		const resourceMembers = members(resource);
 		for (const { scope, items } of scopes) {
+			const scopeAttrs: Attributes = { ...scope.attributes };
+			if (scope.version) scopeAttrs["otel.scope.version"] = scope.version;
+			const shared = sharedAttributes(resourceMembers, scopeAttrs, allowance);
 			for (const l of items) {
 				const problem = logProblem(l);
 				if (problem) {
@@ -200,15 +216,18 @@ export function logsToRows(req: LogsRequest, p: Provenance): Mapped<LogRow> {
 					note(m, "time_unix_nano is not an integer");
 					continue;
 				}
-				const extra: Record<string, AttrValue> = {};
+				const extra: Attributes = {};
 				if (l.severityText) extra["otel.severity_text"] = l.severityText;
 				if (l.eventName) extra["otel.event_name"] = l.eventName;
-				if (scope.version) extra["otel.scope.version"] = scope.version;
+				const metadata = itemMetadata(shared, l.attributes, extra);
+				if (!metadata.ok) {
+					note(m, metadata.reason);
+					continue;
+				}
 				const entry = {
 					level: level(l.severityNumber, l.severityText),
 					message: message(l.body),
 					timestamp: time ? new Date(Number(time / NS_PER_MS)).toISOString() : undefined,
-					metadata: merged(resource, scope, l.attributes, extra),
 					trace_id: l.traceId || undefined,
 					span_id: l.spanId || undefined,
 					context: scope.name || undefined,
@@ -218,7 +237,10 @@ export function logsToRows(req: LogsRequest, p: Provenance): Mapped<LogRow> {
 					note(m, reason(parsed.error, /^logs\.0\.?/));
 					continue;
 				}
-				m.rows.push(...logRows(parsed.data, p));
+				for (const row of logRows(parsed.data, p)) {
+					row.metadata = metadata.text;
+					m.rows.push(row);
+				}
 			}
 		}
 	}

@@ -1,6 +1,6 @@
 /**
- * One key's rate-limit budget in this isolate: the state machine of ../../shared design "edge-latency" (local
- * budget). Plain numbers only, no I/O and no promises: an isolate's requests share it, and a request must never
+ * One key's rate-limit budget in this isolate: the state machine of docs/design/edge-latency.md (a local
+ * budget per isolate). Plain numbers only, no I/O and no promises: an isolate's requests share it, and a request must never
  * await what another request started (Workers). The shared count stays @upstash/ratelimit's sliding window in
  * Redis; this decides from the last answer and reports what it admitted in batches.
  *
@@ -146,7 +146,8 @@ export class Budget {
 		this.limit = limit;
 		this.knobs = knobsFor(limit);
 		if (!this.known) return false;
-		if (this.used >= limit) this.blockedUntil = Math.max(this.blockedUntil, this.reset);
+		// Over the new limit: refused until the reset. Exactly at it: nothing is left, so the next request asks Redis.
+		if (this.used > limit) this.blockedUntil = Math.max(this.blockedUntil, this.reset);
 		else if (this.blockedUntil > now) this.blockedUntil = 0;
 		return this.used > limit;
 	}

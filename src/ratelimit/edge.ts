@@ -1,4 +1,5 @@
 import type { RateLimiter } from "../context.ts";
+import { afterResponse } from "../util/after-response.ts";
 import type { Budget, BudgetStore, Call, LimitAnswer, View } from "./budget.ts";
 
 /** How one request's rate limit came out. */
@@ -81,7 +82,7 @@ export function settlePrimed(
 function admitHere(id: string, budget: Budget, deps: EdgeLimits, failedOpen: boolean): LimitDecision {
 	const due = budget.admitLocally();
 	// While Redis is failing, reports go out on the timer only: no call per request to a store that is down.
-	if (due && !failedOpen) deps.defer(flush(id, budget, deps));
+	if (due && !failedOpen) afterResponse(deps.defer, () => flush(id, budget, deps));
 	else armTimer(id, budget, deps);
 	return { admitted: true, failedOpen, view: budget.view(deps.now()) };
 }

@@ -1,5 +1,5 @@
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv, Services } from "../context.ts";
+import type { AppEnv, Deps, Services } from "../context.ts";
 import { json } from "../http/respond.ts";
 import { services } from "../http/services.ts";
 import { TimeoutError, withTimeout } from "../util/timeout.ts";
@@ -51,8 +51,8 @@ async function spillStatus(s: Services, now: number): Promise<SpillStatus> {
 	}
 }
 
-export function healthRoutes(deps: AppDeps) {
-	const now = deps.now ?? Date.now;
+export function healthRoutes(deps: Deps) {
+	const now = deps.now;
 	const app = new Hono<AppEnv>();
 
 	app.get("/", (c) => json(c, { status: "ok", timestamp: new Date(now()).toISOString() }));

@@ -1,12 +1,12 @@
-import type { Context } from "hono";
+import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv, EventTable } from "../context.ts";
+import type { AppEnv, Deps, EventTable } from "../context.ts";
+import { accept, provenance, type Write } from "../http/accept.ts";
 import { MAX_BODY_BYTES, mediaType, readBody } from "../http/body.ts";
 import { FailureError } from "../http/errors.ts";
-import { ingestGate } from "../http/ingest-chain.ts";
+import { noteIdempotency } from "../http/idempotency.ts";
+import { ingestGate } from "../http/ingest-gate.ts";
 import { json as jsonResponse, respond } from "../http/respond.ts";
-import { noteBodyHash } from "../http/validation.ts";
-import { accept, provenance, type Write } from "../ingest/write.ts";
 import {
 	type Encoding,
 	exportResponseJson,
@@ -27,9 +27,53 @@ async function loadOtlpExport(): Promise<OtlpExport> {
 	return loaded;
 }
 
-function encodingOf(contentType: string | undefined): Encoding {
+/** google.rpc.Code of an error answer's HTTP status (OTLP/HTTP's mapping; anything else UNKNOWN). */
+const RPC_CODE: Record<number, number> = {
+	400: INVALID_ARGUMENT,
+	401: 16, // UNAUTHENTICATED
+	403: 7, // PERMISSION_DENIED
+	404: 5, // NOT_FOUND
+	413: INVALID_ARGUMENT,
+	415: INVALID_ARGUMENT,
+	429: 8, // RESOURCE_EXHAUSTED
+	500: 13, // INTERNAL
+	503: 14, // UNAVAILABLE
+};
+const UNKNOWN = 2;
+
+const isProtobuf = (contentType: string | undefined) => {
 	const type = mediaType(contentType);
-	if (type === PROTOBUF || type === "application/protobuf") return "protobuf";
+	return type === PROTOBUF || type === "application/protobuf";
+};
+
+/**
+ * A protobuf request expects a protobuf google.rpc.Status in an error answer (OTLP/HTTP). Failures are rendered
+ * once, as JSON (src/http/errors.ts), wherever they happen (the gate included): this re-encodes that answer,
+ * keeping its status, headers and message.
+ */
+async function protobufErrors(c: Context<AppEnv>, next: Next): Promise<void> {
+	await next();
+	const res = c.res;
+	if (
+		res.ok ||
+		!isProtobuf(c.req.header("content-type")) ||
+		mediaType(res.headers.get("content-type") ?? "") === PROTOBUF
+	)
+		return;
+	const body = (await res
+		.clone()
+		.json()
+		.catch(() => ({}))) as { error?: unknown };
+	const message = typeof body.error === "string" ? body.error : "";
+	const headers = new Headers(res.headers);
+	headers.set("content-type", PROTOBUF);
+	c.res = undefined;
+	c.res = new Response(statusProtobuf(RPC_CODE[res.status] ?? UNKNOWN, message), { status: res.status, headers });
+}
+
+function encodingOf(contentType: string | undefined): Encoding {
+	if (isProtobuf(contentType)) return "protobuf";
+	const type = mediaType(contentType);
 	// A missing type is read as JSON, as on every other route.
 	if (type === "application/json" || type === "") return "json";
 	throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
@@ -56,13 +100,13 @@ function exportHandler(signal: Signal, now: () => number) {
 		const event = c.get("event");
 		event.bytes = body.bytes;
 		event.otlp_encoding = encoding;
-		await noteBodyHash(c, body.decoded);
+		await noteIdempotency(c, body.decoded, now());
 
-		const otlp = loaded ?? (await loadOtlpExport());
+		const otlp = await loadOtlpExport();
 		const decoded = otlp.decode(signal, encoding, body.decoded, body.text);
 		if (!decoded.ok) return badRequest(c, encoding, decoded.message);
 
-		const mapped = otlp.toRows(signal, decoded.value, provenance(c, now()));
+		const mapped = otlp.toRows(signal, decoded.value, provenance(c, now()), body.decoded.byteLength);
 		const message = otlp.rejectionMessage(mapped.reasons);
 		event.count = mapped.rows.length;
 		if (mapped.rejected > 0) Object.assign(event, { rejected: mapped.rejected, rejected_reasons: message });
@@ -82,9 +126,10 @@ function exportHandler(signal: Signal, now: () => number) {
 }
 
 /** /v1/traces and /v1/logs (OTLP/HTTP): the middleware chain of /ingest/*, then protobuf or JSON. */
-export function otlpRoutes(deps: AppDeps) {
-	const now = deps.now ?? Date.now;
+export function otlpRoutes(deps: Deps) {
+	const now = deps.now;
 	const app = new Hono<AppEnv>();
+	app.use(protobufErrors);
 	app.use(ingestGate(deps));
 	app.post("/traces", exportHandler("traces", now));
 	app.post("/logs", exportHandler("logs", now));

@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import type { Services } from "../context.ts";
 import { ClickHouseEventWriter, createClickHouse } from "./clickhouse.ts";
+import { RedisIdempotencyLedger } from "./idempotency.ts";
 import { createSql, NeonApiKeyStore } from "./postgres.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
 import { sourceMapStore } from "./sourcemaps.ts";
@@ -16,6 +17,7 @@ export function createServices(config: Config): Services {
 		events: new ClickHouseEventWriter(createClickHouse(config.clickhouse)),
 		spill: new RedisSpill(redis),
 		sourceMaps: sourceMapStore(config.sourceMapBucket),
+		idempotency: new RedisIdempotencyLedger(redis),
 	};
 }
 

@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit/dist/index.mjs";
 import { Redis } from "@upstash/redis/cloudflare";
-import { authFailureKey, keyCacheKey, touchKey } from "../auth/cache-keys.ts";
+import { authFailureKey, keyCacheKey, touchCacheKey } from "../auth/cache-keys.ts";
 import type { Config } from "../config.ts";
 import type { CachedKey, KeyCache, RateLimiter, SharedLookup } from "../context.ts";
 import type { LimitAnswer } from "../ratelimit/budget.ts";
@@ -47,7 +47,7 @@ export class RedisKeyCache implements KeyCache {
 	}
 
 	async claimTouch(keyId: string): Promise<boolean> {
-		const claimed = await this.#redis.set(touchKey(keyId), "1", { nx: true, ex: TOUCH_INTERVAL_SECONDS });
+		const claimed = await this.#redis.set(touchCacheKey(keyId), "1", { nx: true, ex: TOUCH_INTERVAL_SECONDS });
 		return claimed === "OK";
 	}
 

@@ -206,6 +206,10 @@ describe("the rate-limit budget", () => {
 		expect(b.view(NOW)).toMatchObject({ limit: 20, remaining: 10 });
 		expect(b.relimit(5, NOW)).toBe(true);
 		expect(b.verdict(NOW)).toBe("blocked");
+		// Exactly at the new limit: the request counted is admitted, none is left.
+		expect(b.relimit(10, NOW)).toBe(false);
+		expect(b.verdict(NOW)).toBe("sync");
+		expect(b.view(NOW).remaining).toBe(0);
 		expect(b.relimit(100, NOW)).toBe(false);
 		expect(b.verdict(NOW)).toBe("admit");
 		expect(b.view(NOW).remaining).toBe(90);

@@ -95,7 +95,7 @@ describe("revocation", () => {
 	});
 });
 
-describe("origins, as CONTRACT.md says", () => {
+describe("origins, as docs/api/CONTRACT.md says", () => {
 	it("`null` and spoofed Origin/Referer combinations", async () => {
 		const k = await createKey({ origins: ["https://app.example.com"] });
 		const cases: [Record<string, string>, number][] = [

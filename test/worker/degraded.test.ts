@@ -50,7 +50,7 @@ describe("degraded modes, with the service really stopped", () => {
 
 describe("revocation and last use, on a controlled clock", () => {
 	let clock = Date.now();
-	const app = createApp({ services: createServices, now: () => clock });
+	const app = createApp({ createServices: createServices, now: () => clock });
 	async function send(key: string) {
 		const ctx = createExecutionContext();
 		const res = await app.fetch(

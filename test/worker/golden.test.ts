@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { REFERENCE_EXAMPLES } from "../../src/openapi/examples.ts";
 import { createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
 
-// The example requests of ../shared/api/ingestion-api.txt, sent as documented: the exact documented
+// The example requests of docs/api/ingestion-api.txt, sent as documented: the exact documented
 // response, then the stored rows with the documented defaults.
 
 const ISO_ROW_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;

@@ -211,7 +211,7 @@ describe("GET /openapi.json", () => {
 
 	it("documents every route the app serves, and only those", () => {
 		const app = createApp({
-			services: () => {
+			createServices: () => {
 				throw new Error("not used");
 			},
 		});

@@ -8,7 +8,7 @@ import type { SourceMapStore } from "../../src/sourcemaps/store.ts";
 import fixtures from "./fixtures/sourcemaps.json";
 import { call, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
 
-// What the Next.js SDK does after a build (../shared/design/sourcemaps.md): every *.map under distDir, posted
+// What the Next.js SDK does after a build (docs/design/sourcemaps.md): every *.map under distDir, posted
 // 20 to a request, `release` first, each file an application/json blob named by its path relative to distDir.
 // The fixtures are one small app built twice by esbuild (dev/sourcemap-fixtures.ts).
 
@@ -336,7 +336,7 @@ describe("errors resolved against the uploaded maps", () => {
 			latestRelease: () => Promise.reject(new Error("R2 down")),
 			index: () => Promise.reject(new Error("R2 down")),
 		};
-		const app = createApp({ services: (config: Config) => ({ ...createServices(config), sourceMaps: failing }) });
+		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: failing }) });
 		const send = async (path: string, init: RequestInit) => {
 			const ctx = createExecutionContext();
 			const res = await app.fetch(new Request(`http://ingest.test${path}`, init), env, ctx);
@@ -382,7 +382,7 @@ describe("errors resolved against the uploaded maps", () => {
 			latestRelease: never,
 			index: never,
 		};
-		const app = createApp({ services: (config: Config) => ({ ...createServices(config), sourceMaps: hanging }) });
+		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: hanging }) });
 		const fresh = await createKey();
 		const ctx = createExecutionContext();
 		const started = Date.now();

@@ -1,6 +1,7 @@
-import type { Context } from "hono";
+import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import {
 	bytesParseWellFormed,
 	contentTypeAccepted,
@@ -12,26 +13,28 @@ import {
 	readBody,
 } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
+import { noteIdempotency } from "../../http/idempotency.ts";
 import { json } from "../../http/respond.ts";
-import { noteBodyHash } from "../../http/validation.ts";
 import { forEachDrainEntry } from "../../ingest/drain-parse.ts";
 import { clickhouseTime, type LogRow } from "../../ingest/rows.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
 import { drainEntryToRow, parseDrainBody } from "../../ingest/vercel.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
+
+/**
+ * Every drain response carries the project's verification code, when it has one: the gate's refusals too (a 429
+ * once the key is known), so this runs around the gate (src/routes/ingest/index.ts mounts it before it).
+ */
+export async function vercelVerify(c: Context<AppEnv>, next: Next): Promise<void> {
+	await next();
+	const verify = c.var.apiKey?.vercelVerify;
+	if (verify) c.res.headers.set("x-vercel-verify", verify);
+}
 
 /** Vercel log drain: JSON array or NDJSON, optionally gzip, optionally signed; one log row per entry. */
 export function drainRoute(now: () => number) {
 	const app = new Hono<AppEnv>();
-
-	// Every drain response carries the project's verification code, when it has one.
-	app.use(async function vercelVerify(c, next) {
-		await next();
-		const verify = c.var.apiKey?.vercelVerify;
-		if (verify) c.res.headers.set("x-vercel-verify", verify);
-	});
 
 	app.get("/", (c) => verification(c));
 
@@ -55,7 +58,7 @@ export function drainRoute(now: () => number) {
 			if (!valid) throw new FailureError({ kind: "signature_invalid" });
 		}
 
-		await noteBodyHash(c, body.decoded);
+		await noteIdempotency(c, body.decoded, now());
 		const ndjson = NDJSON_TYPES.includes(mediaType(c.req.header("content-type")));
 		const p = provenance(c, now());
 		const receivedAt = clickhouseTime(p.receivedAt);

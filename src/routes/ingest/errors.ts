@@ -1,16 +1,16 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
+import { accept, provenance } from "../../http/accept.ts";
 import { readJson, zodParse } from "../../http/validation.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
 import { fingerprintError } from "../../ingest/fingerprint.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
-import { accept, provenance } from "../../ingest/write.ts";
 import { resolveStack } from "../../sourcemaps/resolve.ts";
 
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {
-		const json = await readJson(c);
+		const json = await readJson(c, now);
 		const p = provenance(c, now());
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
 		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p);

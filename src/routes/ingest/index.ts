@@ -1,7 +1,7 @@
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv } from "../../context.ts";
-import { ingestGate } from "../../http/ingest-chain.ts";
-import { drainRoute } from "./drain.ts";
+import type { AppEnv, Deps } from "../../context.ts";
+import { ingestGate } from "../../http/ingest-gate.ts";
+import { drainRoute, vercelVerify } from "./drain.ts";
 import { errorsHandler } from "./errors.ts";
 import { llmHandler } from "./llm.ts";
 import { logsHandler } from "./logs.ts";
@@ -9,10 +9,11 @@ import { deleteSourceMaps, sourceMapBodyLimit, uploadHandler } from "./sourcemap
 import { tracesHandler } from "./traces.ts";
 
 /** /ingest/*: the authenticated ingest gate, then the endpoint's handler (two steps per request). */
-export function ingestRoutes(deps: AppDeps) {
-	const now = deps.now ?? Date.now;
+export function ingestRoutes(deps: Deps) {
+	const now = deps.now;
 	const app = new Hono<AppEnv>();
 	app.use("/sourcemaps", sourceMapBodyLimit); // before the gate, which reads it
+	app.use("/drain/*", vercelVerify);
 	app.use(ingestGate(deps));
 	app.post("/logs", logsHandler(now));
 	app.post("/errors", errorsHandler(now));

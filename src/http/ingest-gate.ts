@@ -1,5 +1,5 @@
 import type { Context, Next } from "hono";
-import type { AppDeps, AppEnv } from "../context.ts";
+import type { AppEnv, Deps } from "../context.ts";
 import { BudgetStore } from "../ratelimit/budget.ts";
 import type { EdgeLimits } from "../ratelimit/edge.ts";
 import { authenticate } from "./auth.ts";
@@ -19,8 +19,8 @@ const SYNC_TIMEOUT_MS = 300;
  * router's chain instead of six): CORS → declared size → services → key → origin → rate limit. A key known to
  * the isolate and under its limit (or over it) passes without awaiting anything.
  */
-export function ingestGate(deps: AppDeps) {
-	const now = deps.now ?? Date.now;
+export function ingestGate(deps: Deps) {
+	const now = deps.now;
 	const attach = attachServices(deps);
 	const budgets = deps.limits?.budgets ?? isolateBudgets;
 	const syncTimeoutMs = deps.limits?.syncTimeoutMs ?? SYNC_TIMEOUT_MS;

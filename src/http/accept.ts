@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv, EventTable } from "../context.ts";
-import { type DeliveryOutcome, type DeliveryReport, deliver } from "../delivery/deliver.ts";
-import { FailureError } from "../http/errors.ts";
-import { json, setHeader } from "../http/respond.ts";
-import { sha256Hex } from "../util/hex.ts";
+import { type DeliveryReport, deliver, worstOutcome } from "../delivery/deliver.ts";
+import { FailureError } from "./errors.ts";
+import { json, setHeader } from "./respond.ts";
 
 /** Rows per ClickHouse insert: batches (a drain can bring thousands) are written in bounded chunks. */
 export const CHUNK_ROWS = 1000;
@@ -15,19 +14,9 @@ export interface Write {
 
 export function provenance(c: Context<AppEnv>, now: number) {
 	const key = c.get("apiKey");
-	return { projectId: key.projectId, apiKeyId: key.id, receivedAt: now };
-}
-
-/**
- * The base of every chunk's insert_deduplication_token. With an Idempotency-Key it is derived from the
- * project, the key and the body, so a client's retry of the same request stores once; otherwise from the request id.
- */
-function tokenBase(c: Context<AppEnv>, idempotencyKey: string | undefined): string | Promise<string> {
-	const bodyHash = c.get("bodyHash");
-	if (idempotencyKey === undefined || bodyHash === undefined) return c.get("requestId");
-	return sha256Hex(`${c.get("apiKey").projectId}\n${idempotencyKey}\n${bodyHash}`).then(
-		(h) => `idem-${h.slice(0, 40)}`,
-	);
+	// A retry of an idempotent request carries its first attempt's time: the same rows, the same partition, so
+	// ClickHouse's token (which acts within a partition) drops it even across midnight.
+	return { projectId: key.projectId, apiKeyId: key.id, receivedAt: c.get("idempotency")?.receivedAt ?? now };
 }
 
 /**
@@ -42,8 +31,6 @@ function makeWellFormed(rows: object[]): void {
 		}
 	}
 }
-
-const SEVERITY: DeliveryOutcome[] = ["stored", "spilled", "rejected", "lost"];
 
 /** Retries, spills, refusals and losses get a line of their own; a first-attempt store is the wide event's `count`. */
 function logReport(requestId: string, r: DeliveryReport): void {
@@ -68,10 +55,16 @@ function logReport(requestId: string, r: DeliveryReport): void {
  */
 export async function accept(c: Context<AppEnv>, writes: Write[], body: object): Promise<Response> {
 	const requestId = c.get("requestId");
-	const known = c.get("idempotencyKey");
-	const idempotencyKey = known === undefined ? c.req.header("idempotency-key") : (known ?? undefined);
-	const pending = tokenBase(c, idempotencyKey);
-	const base = typeof pending === "string" ? pending : await pending;
+	const idempotent = c.get("idempotency");
+	if (idempotent) setHeader(c, "Idempotency-Key", idempotent.key);
+	if (idempotent?.held) {
+		// A retry of a request whose rows are already held: the same answer, nothing written.
+		c.get("event").idempotency = "retry_of_held";
+		return json(c, body);
+	}
+	// The dedup identity is the server's: a fresh one per request, or the idempotent request's own (X-Request-Id,
+	// the client's, is for correlation only and never decides what is stored).
+	const base = idempotent?.token ?? crypto.randomUUID();
 	const services = c.get("services");
 	const opts = c.get("delivery");
 	if (!c.get("wellFormed")) for (const w of writes) makeWellFormed(w.rows);
@@ -82,18 +75,20 @@ export async function accept(c: Context<AppEnv>, writes: Write[], body: object):
 			deliveries.push(deliver({ table: w.table, rows, token: `${base}:${w.table}:${i}`, requestId }, services, opts));
 		}
 	}
-	const delivery = Promise.all(deliveries).then((reports) => {
+	const delivery = Promise.all(deliveries).then(async (reports) => {
 		for (const r of reports) logReport(requestId, r);
+		if (idempotent && reports.every((r) => r.outcome === "stored" || r.outcome === "spilled")) {
+			await services.idempotency.markHeld(idempotent.token, idempotent.receivedAt).catch(() => undefined);
+		}
 		return reports;
 	});
 
-	if (idempotencyKey !== undefined) setHeader(c, "Idempotency-Key", idempotencyKey);
 	if (c.req.query("wait") !== "true") {
 		c.executionCtx.waitUntil(delivery);
 		return json(c, body);
 	}
 	const reports = await delivery;
-	const worst = SEVERITY[Math.max(0, ...reports.map((r) => SEVERITY.indexOf(r.outcome)))] as DeliveryOutcome;
+	const worst = worstOutcome(reports);
 	c.get("event").delivery = worst;
 	if (worst === "lost") throw new FailureError({ kind: "write_unavailable" });
 	if (worst === "rejected") throw new FailureError({ kind: "internal" });

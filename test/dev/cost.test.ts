@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { API_KEY, benchContext, ENV, memoryServices, silenceConsole } from "../../bench/harness.ts";
+import { drainBody } from "../../bench/payloads.ts";
+import { createApp } from "../../bench/src-app.js";
+import { logsProtobuf, tracesProtobuf, type Value, type WireSpan } from "../worker/fixtures/otlp-wire.ts";
+
+// The cost of a request grows at most linearly in its size (issue 13): per route, a worst-case shape at two
+// sizes 8x apart; the CPU per byte at the larger must stay under LINEAR_BOUND x the smaller's. Linear work gives
+// about 1, n log n about 1.3, quadratic work (the OTLP resource x items copy this replaced) about 8.
+// Robust on a loaded machine: thread CPU time (not wall), batches of >= 150 ms (CPU time advances in scheduler
+// ticks), the least of several rounds (noise only ever adds time), sizes measured in alternation.
+
+const LINEAR_BOUND = 3;
+const SCALE = 8;
+const ROUNDS = 4;
+const BATCH_NS = 150e6;
+
+const app = createApp({ createServices: memoryServices });
+const utf8 = new TextEncoder();
+
+function threadCpuNs(): number {
+	const u = process.threadCpuUsage();
+	return (u.user + u.system) * 1e3;
+}
+
+interface Case {
+	route: string;
+	contentType: string;
+	/** A body of scale `n`; `variant` makes each request new where the app memoises (error fingerprints). */
+	body(n: number, variant: number): string | Uint8Array<ArrayBuffer>;
+	/** The smaller scale (the larger is SCALE times it). */
+	n: number;
+}
+
+const t0 = BigInt(Date.UTC(2026, 11, 1)) * 1_000_000n;
+const wideResource = (n: number) => {
+	const r: Record<string, Value> = { "service.name": "cost" };
+	for (let i = 0; i < 3 * n; i++) r[`resource.attribute.${i}`] = `value-${i}`;
+	return r;
+};
+const spans = (n: number): WireSpan[] =>
+	Array.from({ length: n }, (_, i) => ({
+		traceId: "0af7651916cd43dd8448eb211c80319c",
+		spanId: (i + 1).toString(16).padStart(16, "0"),
+		name: "GET /api",
+		start: t0,
+		end: t0 + 1_000_000n,
+		attributes: { "http.route": "/api", i },
+	}));
+const kv = (attrs: Record<string, Value>) =>
+	Object.entries(attrs).map(([key, value]) => ({
+		key,
+		value: typeof value === "string" ? { stringValue: value } : { intValue: String(value) },
+	}));
+const wideMetadata = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`key_${i}`, `v${i}`]));
+
+const CASES: Case[] = [
+	{
+		route: "/ingest/logs",
+		contentType: "application/json",
+		n: 100,
+		body: (n) =>
+			JSON.stringify({
+				logs: Array.from({ length: n }, (_, i) => ({
+					level: "info",
+					message: `message ${i}`,
+					timestamp: "2026-12-01T10:00:00.000Z",
+					metadata: wideMetadata(10),
+				})),
+			}),
+	},
+	{
+		route: "/ingest/errors",
+		contentType: "application/json",
+		n: 400,
+		body: (n, variant) =>
+			JSON.stringify({
+				error_message: `TypeError: boom ${variant}`,
+				stack_trace: `TypeError: boom\n${Array.from({ length: n }, (_, i) => `    at fn${variant}_${i} (/app/src/file${i}.ts:${i}:2)`).join("\n")}`,
+			}),
+	},
+	{
+		route: "/ingest/traces",
+		contentType: "application/json",
+		n: 250,
+		body: (n) =>
+			JSON.stringify({
+				trace_id: "t",
+				span_id: "s",
+				operation: "op",
+				start_time: "2026-12-01T10:00:00.000Z",
+				duration_ms: 1,
+				metadata: wideMetadata(n),
+			}),
+	},
+	{
+		route: "/ingest/llm",
+		contentType: "application/json",
+		n: 250,
+		body: (n) =>
+			JSON.stringify({
+				model: "m",
+				provider: "p",
+				operation: "o",
+				input_tokens: 1,
+				output_tokens: 1,
+				latency_ms: 1,
+				metadata: wideMetadata(n),
+			}),
+	},
+	{ route: "/ingest/drain", contentType: "application/json", n: 64 * 1024, body: (n) => drainBody(n) },
+	{
+		route: "/v1/traces",
+		contentType: "application/x-protobuf",
+		n: 250,
+		body: (n) => tracesProtobuf([{ resource: wideResource(n), scopes: [{ name: "s", items: spans(n) }] }]),
+	},
+	{
+		route: "/v1/traces",
+		contentType: "application/json",
+		n: 150,
+		body: (n) =>
+			JSON.stringify({
+				resourceSpans: [
+					{
+						resource: { attributes: kv(wideResource(n)) },
+						scopeSpans: [
+							{
+								scope: { name: "s" },
+								spans: spans(n).map((s) => ({
+									traceId: s.traceId,
+									spanId: s.spanId,
+									name: s.name,
+									startTimeUnixNano: String(s.start),
+									endTimeUnixNano: String(s.end),
+									attributes: kv(s.attributes ?? {}),
+								})),
+							},
+						],
+					},
+				],
+			}),
+	},
+	{
+		route: "/v1/logs",
+		contentType: "application/x-protobuf",
+		n: 250,
+		body: (n) =>
+			logsProtobuf([
+				{
+					resource: wideResource(n),
+					scopes: [
+						{
+							name: "s",
+							items: Array.from({ length: n }, (_, i) => ({ time: t0, body: `log ${i}`, attributes: { i } })),
+						},
+					],
+				},
+			]),
+	},
+];
+
+async function post(c: Case, body: string | Uint8Array<ArrayBuffer>): Promise<void> {
+	const bytes = typeof body === "string" ? utf8.encode(body) : body;
+	const { ctx, pending } = benchContext();
+	const res = await app.fetch(
+		new Request(`https://ingest.cost${c.route}`, {
+			method: "POST",
+			headers: {
+				authorization: `Bearer ${API_KEY}`,
+				"content-type": c.contentType,
+				"content-length": String(bytes.byteLength),
+			},
+			body: bytes,
+		}),
+		ENV,
+		ctx,
+	);
+	await Promise.all(pending);
+	if (res.status !== 200) throw new Error(`${c.route}: ${res.status} ${await res.text()}`);
+}
+
+let variant = 0;
+
+/** CPU ns per body byte at scale n over one batch; the batch doubles until it is long enough to time. */
+async function perByte(c: Case, n: number, size: { batch: number }): Promise<number> {
+	for (;;) {
+		const bodies = Array.from({ length: size.batch }, () => c.body(n, variant++));
+		const bytes = bodies.reduce(
+			(sum, b) => sum + (typeof b === "string" ? utf8.encode(b).byteLength : b.byteLength),
+			0,
+		);
+		const started = threadCpuNs();
+		for (const b of bodies) await post(c, b);
+		const spent = threadCpuNs() - started;
+		if (spent >= BATCH_NS / 2 || size.batch >= 4096) return spent / bytes;
+		size.batch *= 2;
+	}
+}
+
+describe("a request's CPU grows at most linearly in its size", () => {
+	silenceConsole();
+	for (const c of CASES) {
+		it(`${c.route} (${c.contentType}), worst-case shape`, async () => {
+			// Warm-up (JIT) before anything is timed; batches start at one request and grow to BATCH_NS.
+			for (let i = 0; i < 5; i++) await post(c, c.body(c.n * SCALE, variant++));
+			const small = { batch: 1 };
+			const large = { batch: 1 };
+			let smallBest = Number.POSITIVE_INFINITY;
+			let largeBest = Number.POSITIVE_INFINITY;
+			for (let r = 0; r < ROUNDS; r++) {
+				smallBest = Math.min(smallBest, await perByte(c, c.n, small));
+				largeBest = Math.min(largeBest, await perByte(c, c.n * SCALE, large));
+			}
+			const ratio = largeBest / smallBest;
+			console.info(
+				`${c.route} ${c.contentType}: ${smallBest.toFixed(1)} -> ${largeBest.toFixed(1)} ns/byte (x${ratio.toFixed(2)})`,
+			);
+			expect(ratio).toBeLessThan(LINEAR_BOUND);
+		}, 120_000);
+	}
+});
