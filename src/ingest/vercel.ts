@@ -1,4 +1,6 @@
+import { bytesParseWellFormed, decodeUtf8, parsesWellFormed } from "../http/body.ts";
 import { clip as clipText } from "../util/text.ts";
+import { forEachDrainEntry } from "./drain-parse.ts";
 import { LIMITS } from "./limits.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
 import { MAX_TIME, MIN_TIME } from "./schemas.ts";
@@ -121,4 +123,43 @@ export function parseDrainBody(text: string, ndjson: boolean): unknown[] | null 
 		}
 	}
 	return entries;
+}
+
+export type DrainRows =
+	| {
+			ok: true;
+			rows: LogRow[];
+			/** Entries in the body, valid or not. */
+			count: number;
+			/** Refused entries by reason. */
+			reasons: Record<string, number>;
+			/** The body holds no lone-surrogate escape: its rows need no repair. */
+			wellFormed: boolean;
+	  }
+	| { ok: false; failure: "not_utf8" | "malformed_json" };
+
+/**
+ * A drain body's rows: entries read one at a time from the bytes (src/ingest/drain-parse.ts) when the body is a
+ * regular JSON array or NDJSON, else from the whole text; an invalid entry is counted, never sinks the batch.
+ */
+export function drainRows(bytes: Uint8Array, ndjson: boolean, p: Provenance): DrainRows {
+	const receivedAt = clickhouseTime(p.receivedAt);
+	let rows: LogRow[] = [];
+	let reasons: Record<string, number> = {};
+	const add = (entry: unknown) => {
+		const result = drainEntryToRow(entry, p, receivedAt);
+		if (result.ok) rows.push(result.row);
+		else reasons[result.reason] = (reasons[result.reason] ?? 0) + 1;
+	};
+	const count = forEachDrainEntry(bytes, ndjson, add);
+	if (count !== null) return { ok: true, rows, count, reasons, wellFormed: bytesParseWellFormed(bytes) };
+	// Not a regular array or NDJSON: the whole text.
+	rows = [];
+	reasons = {};
+	const text = decodeUtf8(bytes);
+	if (text === null) return { ok: false, failure: "not_utf8" };
+	const entries = parseDrainBody(text, ndjson);
+	if (entries === null) return { ok: false, failure: "malformed_json" };
+	for (const entry of entries) add(entry);
+	return { ok: true, rows, count: entries.length, reasons, wellFormed: parsesWellFormed(text) };
 }

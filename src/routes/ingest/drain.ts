@@ -2,23 +2,12 @@ import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../context.ts";
 import { accept, provenance } from "../../http/accept.ts";
-import {
-	bytesParseWellFormed,
-	contentTypeAccepted,
-	decodeUtf8,
-	MAX_BODY_BYTES,
-	mediaType,
-	NOT_UTF8,
-	parsesWellFormed,
-	readBody,
-} from "../../http/body.ts";
+import { contentTypeAccepted, MAX_BODY_BYTES, mediaType, NOT_UTF8, readBody } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
 import { noteIdempotency } from "../../http/idempotency.ts";
 import { json } from "../../http/respond.ts";
-import { forEachDrainEntry } from "../../ingest/drain-parse.ts";
-import { clickhouseTime, type LogRow } from "../../ingest/rows.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
-import { drainEntryToRow, parseDrainBody } from "../../ingest/vercel.ts";
+import { drainRows } from "../../ingest/vercel.ts";
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
 
@@ -60,29 +49,10 @@ export function drainRoute(now: () => number) {
 
 		await noteIdempotency(c, body.decoded, now());
 		const ndjson = NDJSON_TYPES.includes(mediaType(c.req.header("content-type")));
-		const p = provenance(c, now());
-		const receivedAt = clickhouseTime(p.receivedAt);
-		let rows: LogRow[] = [];
-		let reasons: Record<string, number> = {};
-		const add = (entry: unknown) => {
-			const result = drainEntryToRow(entry, p, receivedAt);
-			if (result.ok) rows.push(result.row);
-			else reasons[result.reason] = (reasons[result.reason] ?? 0) + 1;
-		};
-		let count = forEachDrainEntry(body.decoded, ndjson, add);
-		if (count !== null) c.set("wellFormed", bytesParseWellFormed(body.decoded));
-		else {
-			// Not a regular array or NDJSON: the whole text, read as before.
-			rows = [];
-			reasons = {};
-			const text = decodeUtf8(body.decoded);
-			if (text === null) throw new FailureError(NOT_UTF8);
-			const entries = parseDrainBody(text, ndjson);
-			if (entries === null) throw new FailureError({ kind: "malformed_json" });
-			for (const entry of entries) add(entry);
-			count = entries.length;
-			c.set("wellFormed", parsesWellFormed(text));
-		}
+		const drained = drainRows(body.decoded, ndjson, provenance(c, now()));
+		if (!drained.ok) throw new FailureError(drained.failure === "not_utf8" ? NOT_UTF8 : { kind: "malformed_json" });
+		const { rows, count, reasons } = drained;
+		c.set("wellFormed", drained.wellFormed);
 		if (count === 0) return verification(c);
 
 		const rejected = count - rows.length;
