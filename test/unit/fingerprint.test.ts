@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorType, fingerprintError, fingerprintKey, parseStack } from "../../src/ingest/fingerprint.ts";
+import { errorType, fingerprintError, fingerprintKey, parseStack } from "../../src/ingest/fingerprint/index.ts";
 import * as S from "./fixtures/stacks.ts";
 
 type Input = { errorMessage: string; stackTrace: string };

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { readJson, zodParse } from "../../http/validation.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
-import { fingerprintError } from "../../ingest/fingerprint.ts";
+import { fingerprintError } from "../../ingest/fingerprint/index.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
 import { accept, provenance } from "../../ingest/write.ts";
