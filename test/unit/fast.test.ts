@@ -329,8 +329,14 @@ const garbledTimestamp = fc
 	.tuple(canonicalTimestamp, fc.nat(24), fc.constantFrom(..."0123456789-:.TZtz /+\u0660"), fc.nat(2))
 	.map(([s, i, c, edit]) => s.slice(0, i) + (edit === 2 ? "" : c) + s.slice(edit === 1 ? i : i + 1));
 
+/** Canonical timestamps just outside MIN_TIME..MAX_TIME: a millisecond to a year before or after. */
+const pastRangeTimestamp = fc
+	.tuple(fc.boolean(), fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 366 * 86_400_000 })))
+	.map(([before, ms]) => iso(before ? MIN_TIME - ms : MAX_TIME + ms));
+
 const invalidTimestamp = fc.oneof(
 	fc.constantFrom(...INVALID_TIMESTAMPS),
+	pastRangeTimestamp,
 	outOfRangeTimestamp,
 	garbledTimestamp,
 	fc.constantFrom(Date.UTC(2026, 0, 1), 0, "1704067200000"),
