@@ -17,8 +17,9 @@ import { errorType } from "./type.ts";
  *
  * The folder, in the order a stack is read: frames.ts splits it into bounded lines and offers each to the
  * platform parsers (parsers/: V8, JVM, Python, Ruby, Go, Gecko/Safari), which name files through paths.ts;
- * type.ts reads the error type, mask.ts the message of an error without frames. resolved.ts is the entry point
- * when source maps may apply: it resolves frames first.
+ * type.ts reads the error type, mask.ts the message of an error without frames.
+ * Source maps: an error's route fingerprints through src/sourcemaps/fingerprint.ts, which rewrites frames that
+ * have an uploaded map to their original place (as V8 lines) and then calls fingerprintError on that text.
  */
 
 export { maskMessage } from "./mask.ts";

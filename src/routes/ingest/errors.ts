@@ -2,10 +2,10 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { readJson, zodParse } from "../../http/validation.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
-import { fingerprintResolved } from "../../ingest/fingerprint/resolved.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
 import { accept, provenance } from "../../ingest/write.ts";
+import { fingerprintResolved } from "../../sourcemaps/fingerprint.ts";
 
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {

@@ -1,5 +1,5 @@
 // V8 (Node, Chrome, Edge, Deno, Bun, workerd): "    at fn (file:line:col)", "    at file:line:col".
-// Frames resolved through source maps (../resolved.ts) are written in this form too.
+// Frames resolved through source maps (src/sourcemaps/fingerprint.ts) are written in this form too.
 
 import { stripLineCol } from "../paths.ts";
 import { jsFrame } from "./js.ts";
