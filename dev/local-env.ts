@@ -23,19 +23,21 @@ export function formatDotenv(vars: Record<string, string>): string {
 		.join("\n")}\n`;
 }
 
+/** The worker's settings that the local stack provides (written to .dev.vars; `.dev.vars.example` lists the same). */
+export const WORKER_ENV_NAMES = [
+	"DATABASE_URL",
+	"NEON_HTTP_ENDPOINT",
+	"UPSTASH_REDIS_REST_URL",
+	"UPSTASH_REDIS_REST_TOKEN",
+	"CLICKHOUSE_URL",
+	"CLICKHOUSE_USER",
+	"CLICKHOUSE_PASSWORD",
+	"CLICKHOUSE_DATABASE",
+] as const;
+
 /** The worker settings dev tooling uses: the process env first, then the .dev.vars that `npm run stack` wrote. */
 export function loadLocalEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
 	const file = existsSync(DEV_VARS) ? parseDotenv(readFileSync(DEV_VARS, "utf8")) : {};
 	const pick = (name: string) => env[name] ?? file[name];
-	const names = [
-		"DATABASE_URL",
-		"NEON_HTTP_ENDPOINT",
-		"UPSTASH_REDIS_REST_URL",
-		"UPSTASH_REDIS_REST_TOKEN",
-		"CLICKHOUSE_URL",
-		"CLICKHOUSE_USER",
-		"CLICKHOUSE_PASSWORD",
-		"CLICKHOUSE_DATABASE",
-	];
-	return Object.fromEntries(names.map((n) => [n, pick(n)]));
+	return Object.fromEntries(WORKER_ENV_NAMES.map((n) => [n, pick(n)]));
 }

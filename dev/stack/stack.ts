@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { WORKER_ENV_NAMES } from "../local-env.ts";
 import { type ClickHouseService, startClickHouse } from "./clickhouse.ts";
 import { freePort } from "./net.ts";
 import { type PostgresService, startPostgres } from "./postgres.ts";
@@ -47,16 +48,7 @@ export async function freePorts(): Promise<Ports> {
  * The worker settings a stack provides, in the order `.dev.vars` gets them. `.dev.vars.example` lists the same names:
  * worker-configuration.d.ts is generated from it, and wrangler dev compares those types with the `.dev.vars` we write.
  */
-export const WORKER_ENV_NAMES = [
-	"DATABASE_URL",
-	"NEON_HTTP_ENDPOINT",
-	"UPSTASH_REDIS_REST_URL",
-	"UPSTASH_REDIS_REST_TOKEN",
-	"CLICKHOUSE_URL",
-	"CLICKHOUSE_USER",
-	"CLICKHOUSE_PASSWORD",
-	"CLICKHOUSE_DATABASE",
-] as const;
+export { WORKER_ENV_NAMES };
 
 export type ServiceName = "clickhouse" | "redis" | "postgres";
 

@@ -27,7 +27,7 @@ export interface ResolveInput {
 	now: number;
 }
 
-// Bounds, as in fingerprint.ts: work is linear in the stack and capped.
+// Bounds, as in ingest/fingerprint/frames.ts: work is linear in the stack and capped.
 const MAX_STACK_CHARS = 64 * 1024;
 const MAX_FRAMES = 64;
 const MAX_LINE_CHARS = 2048;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorType, fingerprintError, fingerprintKey, parseStack } from "../../src/ingest/fingerprint.ts";
+import { errorType, fingerprintError, fingerprintKey, parseStack } from "../../src/ingest/fingerprint/index.ts";
 import * as S from "./fixtures/stacks.ts";
 
 type Input = { errorMessage: string; stackTrace: string };
@@ -342,6 +342,46 @@ const PARSE: { name: string; stack: string; message?: string; type: string; fram
 describe("parses each stack format", () => {
 	it.each(PARSE)("$name", ({ stack, message, type, frames }) => {
 		expect(errorType(message ?? "", stack)).toBe(type);
+		expect(parseStack(stack).map((f): Frame => [f.fn, f.file, f.inApp])).toEqual(frames);
+	});
+});
+
+// Each line goes to the first parser (src/ingest/fingerprint/parsers/) that claims it, in the order of
+// frames.ts; these pin what that order decides in stacks that mix formats.
+const ORDER: { name: string; stack: string; frames: Frame[] }[] = [
+	{ name: "an 'at' line V8 cannot read is not retried as Ruby", stack: "Error: x\n    at x.rb:1:in 'y'", frames: [] },
+	{
+		name: "the JVM reads its 'at' lines before V8",
+		stack:
+			"java.lang.IllegalStateException: x\n\tat com.acme.Foo.bar(Foo.java:42)\n\tat java.base/java.lang.Thread.run(Thread.java:840)",
+		frames: [
+			["com.acme.Foo.bar", "Foo.java", true],
+			["java.lang.Thread.run", "Thread.java", false],
+		],
+	},
+	{
+		name: "a Python frame inside a JS stack is read, and the line after it skipped as its source",
+		stack:
+			'Error: x\n    at f (/app/src/a.js:1:2)\n  File "/app/src/b.py", line 3, in g\n    goroutine 1 [running]:\n    at h (/app/src/c.js:1:2)',
+		frames: [
+			["f", "src/a.js", true],
+			["g", "src/b.py", true],
+			["h", "src/c.js", true],
+		],
+	},
+	{
+		name: "Go reads from the first goroutine header, to the next",
+		stack:
+			"panic: boom\n\nat f (/app/src/a.js:1:2)\ngoroutine 1 [running]:\nmain.handler(0x1)\n\t/app/cmd/api/main.go:12 +0x1d\n\ngoroutine 2 [chan receive]:\nmain.worker()\n\t/app/cmd/api/worker.go:30 +0x2",
+		frames: [
+			["f", "src/a.js", true],
+			["main.handler", "cmd/api/main.go", true],
+		],
+	},
+];
+
+describe("offers each line to the parsers in order", () => {
+	it.each(ORDER)("$name", ({ stack, frames }) => {
 		expect(parseStack(stack).map((f): Frame => [f.fn, f.file, f.inApp])).toEqual(frames);
 	});
 });

@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
-import { fingerprintError } from "../../src/ingest/fingerprint.ts";
+import { fingerprintError } from "../../src/ingest/fingerprint/index.ts";
 import { createServices } from "../../src/services/index.ts";
 import type { SourceMapStore } from "../../src/sourcemaps/store.ts";
 import fixtures from "./fixtures/sourcemaps.json";

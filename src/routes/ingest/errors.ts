@@ -3,10 +3,9 @@ import type { AppEnv } from "../../context.ts";
 import { accept, provenance } from "../../http/accept.ts";
 import { readJson, zodParse } from "../../http/validation.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
-import { fingerprintError } from "../../ingest/fingerprint.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
-import { resolveStack } from "../../sourcemaps/resolve.ts";
+import { fingerprintResolved } from "../../sourcemaps/fingerprint.ts";
 
 export function errorsHandler(now: () => number) {
 	return async function errors(c: Context<AppEnv>): Promise<Response> {
@@ -15,15 +14,15 @@ export function errorsHandler(now: () => number) {
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
 		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p);
 		// Frames with an uploaded map are fingerprinted as their original code, so a rebuild groups the same.
-		const resolved = await resolveStack({
+		const { fingerprint, resolved } = await fingerprintResolved({
+			errorMessage: row.error_message,
 			stackTrace: row.stack_trace,
 			release: row.release,
 			project: p.projectId,
 			store: c.get("services").sourceMaps,
 			now: p.receivedAt,
 		});
-		const known = fingerprintError({ errorMessage: row.error_message, stackTrace: resolved.text });
-		row.fingerprint = typeof known === "string" ? known : await known;
+		row.fingerprint = fingerprint;
 		const stored = Object.assign(row, {
 			resolved_stack_trace: resolved.status === "resolved" ? resolved.text : "",
 			symbolication: resolved.status,
