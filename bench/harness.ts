@@ -26,9 +26,9 @@ export const ENV = {
 	CLICKHOUSE_PASSWORD: "",
 	CLICKHOUSE_DATABASE: "deeptracer",
 	RATE_LIMIT_PER_MINUTE: "5000",
-	// Rate-limit reports on a 1 ms timer instead of production's 1 s: a batch waits for its background work, and a
-	// second of waiting would swamp the wall-time figures (the reports' CPU is counted either way).
-	RATE_LIMIT_FLUSH_MS: "1",
+	// Rate-limit reports at the next turn instead of after production's 1 s: a batch waits for its background work,
+	// and a second of idle waiting would swamp the wall-time figures (the reports' CPU is counted either way).
+	RATE_LIMIT_FLUSH_MS: "0",
 };
 
 const RECORD: ApiKeyRecord = {

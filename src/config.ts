@@ -27,7 +27,7 @@ const EnvSchema = z.object({
 	CLICKHOUSE_PASSWORD: z._default(z.string(), ""),
 	CLICKHOUSE_DATABASE: z._default(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), "deeptracer"),
 	RATE_LIMIT_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.positive()), 5000),
-	RATE_LIMIT_FLUSH_MS: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(10_000)), 1000),
+	RATE_LIMIT_FLUSH_MS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(10_000)), 1000),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };

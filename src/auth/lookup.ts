@@ -132,21 +132,20 @@ export async function lookupKey(
 const TOUCH_INTERVAL_MS = 60_000;
 const lastTouched = new Map<string, number>();
 
-/** True when this isolate has not recorded the key's use in the last minute (checked before any work is deferred). */
+/**
+ * True, once a minute per key in this isolate, when the key's use should be recorded: the slot is taken at once,
+ * so requests that arrive before the background work runs do not schedule it again.
+ */
 export function touchDue(keyId: string, now: number): boolean {
 	const last = lastTouched.get(keyId);
-	return last === undefined || now - last >= TOUCH_INTERVAL_MS;
-}
-
-/** Records last_used_at at most once a minute per key (per isolate first, then across isolates through Redis). */
-export async function touchKey(
-	keyId: string,
-	services: Pick<Services, "keys" | "keyCache">,
-	now: number,
-): Promise<void> {
-	if (!touchDue(keyId, now)) return;
+	if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return false;
 	if (lastTouched.size >= ISOLATE_MAX_ENTRIES) lastTouched.clear();
 	lastTouched.set(keyId, now);
+	return true;
+}
+
+/** Records last_used_at (after touchDue): once a minute per key per isolate, and across isolates through Redis. */
+export async function touchKey(keyId: string, services: Pick<Services, "keys" | "keyCache">): Promise<void> {
 	let claimed = true;
 	try {
 		claimed = await services.keyCache.claimTouch(keyId);

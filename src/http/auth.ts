@@ -108,7 +108,7 @@ function accept(c: Context<AppEnv>, result: KeyLookup, via: Via, now: number): A
 	c.set("apiKey", record);
 	if (touchDue(record.id, now)) {
 		const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-		afterResponse(defer, () => touchKey(record.id, c.get("services"), now));
+		afterResponse(defer, () => touchKey(record.id, c.get("services")));
 	}
 	return record;
 }

@@ -67,6 +67,8 @@ export class Budget {
 	syncing = false;
 	/** A flush is scheduled (one timer per budget). */
 	timerArmed = false;
+	/** A batch's report is scheduled to go out after the response (one at a time). */
+	flushQueued = false;
 	failOpenUntil = 0;
 	#sent = 0;
 	#applied = 0;

@@ -82,8 +82,15 @@ export function settlePrimed(
 function admitHere(id: string, budget: Budget, deps: EdgeLimits, failedOpen: boolean): LimitDecision {
 	const due = budget.admitLocally();
 	// While Redis is failing, reports go out on the timer only: no call per request to a store that is down.
-	if (due && !failedOpen) afterResponse(deps.defer, () => flush(id, budget, deps));
-	else armTimer(id, budget, deps);
+	if (due && !failedOpen) {
+		if (!budget.flushQueued) {
+			budget.flushQueued = true;
+			afterResponse(deps.defer, () => {
+				budget.flushQueued = false;
+				return flush(id, budget, deps);
+			});
+		}
+	} else armTimer(id, budget, deps);
 	return { admitted: true, failedOpen, view: budget.view(deps.now()) };
 }
 
