@@ -83,7 +83,7 @@ export async function refreshKey(
 }
 
 /**
- * Resolves a key hash through the tiers: isolate cache → Redis (the cached entry and the client IP's failed lookups
+ * Resolves a key hash the isolate does not hold fresh (callers ask isolateLookup first): Redis (the cached entry and the client IP's failed lookups
  * in one read) → Postgres. Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an
  * unseen one is unavailable.
  */
@@ -93,11 +93,11 @@ export async function lookupKey(
 	now: number,
 	defer: (work: Promise<unknown>) => void,
 	clientIp: string,
-	/** A refresh: skip the isolate tier and take Redis's entry only if it stays fresh at least this much longer. */
-	refreshAhead?: number,
+	/** A refresh: take Redis's entry only if it stays fresh at least this much longer. */
+	refreshAhead = 0,
 ): Promise<KeyLookup> {
+	// Callers asked the isolate tier first (isolateLookup); its entry still serves while Postgres is down.
 	const local = isolateCache.get(keyHash);
-	if (refreshAhead === undefined && local && now < local.freshUntil) return found(local.entry, "isolate");
 
 	let shared: SharedLookup | undefined;
 	try {
@@ -106,7 +106,7 @@ export async function lookupKey(
 		// Redis down: Postgres decides, and this isolate's failure counts still throttle.
 	}
 	const cached = shared?.entry;
-	if (cached && now - cached.fetchedAt < MAX_LOOKUP_AGE_MS - (refreshAhead ?? 0)) {
+	if (cached && now - cached.fetchedAt < MAX_LOOKUP_AGE_MS - refreshAhead) {
 		remember(keyHash, cached, now);
 		return found(cached, "redis");
 	}

@@ -64,9 +64,8 @@ function byHash(
 	const local = isolateLookup(keyHash, now);
 	if (local) {
 		if (refreshDue(keyHash, now)) {
-			const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-			const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-			afterResponse(defer, () => refreshKey(keyHash, c.get("services"), now, defer, ip));
+			const defer = deferOf(c);
+			afterResponse(defer, () => refreshKey(keyHash, c.get("services"), now, defer, clientIp(c)));
 		}
 		return { record: accept(c, local, via, now), keyHash };
 	}
@@ -74,14 +73,12 @@ function byHash(
 }
 
 async function lookUp(c: Context<AppEnv>, keyHash: string, via: Via, now: number, limits: EdgeLimits): Promise<Caller> {
-	// Set by Cloudflare's edge; absent locally, where every client shares one bucket.
-	const ip = c.req.header("cf-connecting-ip") ?? "unknown";
+	const ip = clientIp(c);
 	// Not for an address that is guessing keys: a flood must not write limiter state for keys that do not exist.
 	const primed = recentlyFailed(ip, now) ? undefined : prime(keyHash, c.get("config").rateLimitPerMinute, limits);
 	// Settled even when the key is refused: its answer lands in the budget; nobody else awaits it.
 	primed?.catch(() => undefined);
-	const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-	const result = await lookupKey(keyHash, c.get("services"), now, defer, ip);
+	const result = await lookupKey(keyHash, c.get("services"), now, deferOf(c), ip);
 	return { record: accept(c, result, via, now), keyHash, primed };
 }
 
@@ -107,8 +104,13 @@ function accept(c: Context<AppEnv>, result: KeyLookup, via: Via, now: number): A
 	}
 	c.set("apiKey", record);
 	if (touchDue(record.id, now)) {
-		const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-		afterResponse(defer, () => touchKey(record.id, c.get("services")));
+		afterResponse(deferOf(c), () => touchKey(record.id, c.get("services")));
 	}
 	return record;
 }
+
+/** The request's waitUntil, for background work. */
+const deferOf = (c: Context<AppEnv>) => (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+
+/** Set by Cloudflare's edge; absent locally, where every client shares one bucket. */
+const clientIp = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "unknown";

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../context.ts";
 import type { View } from "../ratelimit/budget.ts";
-import { admit, type EdgeLimits, type LimitDecision, peek, settlePrimed } from "../ratelimit/edge.ts";
+import { admit, type EdgeLimits, type LimitDecision, settlePrimed } from "../ratelimit/edge.ts";
 import type { Caller } from "./auth.ts";
 import { FailureError } from "./errors.ts";
 import { setHeader } from "./respond.ts";
@@ -11,7 +11,7 @@ import { setHeader } from "./respond.ts";
  * response, 429 with Retry-After past the limit. Synchronous for a known key under its limit or over it.
  */
 export function rateLimit(c: Context<AppEnv>, caller: Caller, limits: EdgeLimits): void | Promise<void> {
-	const perMinute = caller.record.rateLimit ?? c.get("config").rateLimitPerMinute;
+	const perMinute = limitOf(c, caller);
 	const decided = caller.primed
 		? caller.primed.then((primed) => settlePrimed(caller.keyHash, perMinute, primed, limits))
 		: admit(caller.keyHash, perMinute, limits);
@@ -38,9 +38,12 @@ function rateLimitHeaders(c: Context<AppEnv>, view: View): void {
 /** A refusal before the limit is decided (a refused origin) still carries the key's current view, spending nothing. */
 export async function currentLimitHeaders(c: Context<AppEnv>, caller: Caller, limits: EdgeLimits): Promise<void> {
 	if (caller.primed) await caller.primed.catch(() => undefined);
-	const perMinute = caller.record.rateLimit ?? c.get("config").rateLimitPerMinute;
+	const perMinute = limitOf(c, caller);
 	const budget = limits.budgets.get(caller.keyHash, perMinute);
-	budget.relimit(perMinute, limits.now());
-	const view = peek(caller.keyHash, limits);
-	if (view) rateLimitHeaders(c, view);
+	const now = limits.now();
+	budget.relimit(perMinute, now);
+	rateLimitHeaders(c, budget.view(now));
 }
+
+/** The key's own limit, else the configured default. */
+const limitOf = (c: Context<AppEnv>, caller: Caller) => caller.record.rateLimit ?? c.get("config").rateLimitPerMinute;

@@ -190,8 +190,4 @@ export class BudgetStore {
 		}
 		return budget;
 	}
-
-	peek(identifier: string): Budget | undefined {
-		return this.#budgets.get(identifier);
-	}
 }

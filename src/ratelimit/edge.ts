@@ -157,8 +157,3 @@ async function waitForCall(id: string, limit: number, budget: Budget, deps: Edge
 	}
 	return admit(id, limit, deps);
 }
-
-/** The budget's view without deciding anything (a refused origin still gets honest rate-limit headers). */
-export function peek(id: string, deps: Pick<EdgeLimits, "budgets" | "now">): View | undefined {
-	return deps.budgets.peek(id)?.view(deps.now());
-}
