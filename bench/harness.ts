@@ -4,8 +4,8 @@
  * memory (cache hits); the floor is JSON.parse + JSON.stringify of the same body text.
  */
 
-import type { ApiKeyRecord, Services, SharedLookup, SpillStats } from "../src/context.ts";
-import type { LimitAnswer } from "../src/ratelimit/budget.ts";
+import type { ApiKeyRecord, Services } from "../src/ports.ts";
+import { memoryServices } from "../test/support/memory-services.ts";
 import { createBareApp } from "./bare-app.ts";
 
 export { type BenchCase, benchCases } from "./cases.ts";
@@ -43,54 +43,12 @@ const RECORD: ApiKeyRecord = {
 	vercelVerify: null,
 };
 
-/** The stores behind their interfaces, answered from memory: a known key, a limiter that always allows, writes that resolve at once. */
-export function memoryServices(): Services {
-	const ok = async () => undefined;
-	const stats: SpillStats = { depth: 0, oldestAt: null, lastInsertAt: null };
-	return {
-		keys: { findByHash: async () => RECORD, touchLastUsed: ok, ping: ok },
-		// A project without source maps: every lookup answers "none" at once.
-		sourceMaps: {
-			markProject: ok,
-			hasMaps: async () => false,
-			put: ok,
-			deleteRelease: async () => 0,
-			releaseFiles: async () => [],
-			latestRelease: async () => null,
-			index: async () => null,
-		},
-		keyCache: {
-			lookup: async (): Promise<SharedLookup> => ({ entry: { record: RECORD, fetchedAt: Date.now() }, failures: 0 }),
-			set: ok,
-			claimTouch: async () => true,
-			recordAuthFailure: ok,
-			ping: ok,
-		},
-		limiter: {
-			limit: async (_id: string, perMinute: number, rate: number): Promise<LimitAnswer> => ({
-				success: true,
-				limit: perMinute,
-				remaining: perMinute - rate,
-				reset: Date.now() + 60_000,
-			}),
-		},
-		events: { insert: ok, ping: ok },
-		spill: {
-			put: ok,
-			oldest: async () => [],
-			rows: async () => null,
-			remove: ok,
-			quarantine: ok,
-			stats: async () => stats,
-			noteInsert: ok,
-			claimReplay: async () => true,
-			releaseReplay: ok,
-		},
-		idempotency: {
-			claim: async (_token: string, receivedAt: number) => ({ receivedAt, held: false }),
-			markHeld: ok,
-		},
-	};
+/**
+ * The stores behind their ports, answered from memory (test/support/memory-services.ts, the route tier's): a known
+ * key, a limiter that always allows, writes that resolve at once and keep nothing, a project without source maps.
+ */
+export function benchServices(): Services {
+	return memoryServices({ anyKey: RECORD, keepRows: false, unlimited: true }).services;
 }
 
 /** A minimal ExecutionContext that keeps the background work so a batch can wait for it (Workers bill it too). */
@@ -161,7 +119,7 @@ export interface Runner {
 }
 
 export function createRunner(): Runner {
-	const app = createApp({ createServices: memoryServices });
+	const app = createApp({ createServices: benchServices });
 	const bare = createBareApp();
 	const fetchers: Record<BenchCase["app"], Fetcher> = {
 		app: (req, env, ctx) => app.fetch(req, env, ctx),

@@ -14,9 +14,9 @@ import {
 	benchContext,
 	benchRequest,
 	benchRequestInit,
+	benchServices,
 	createRunner,
 	ENV,
-	memoryServices,
 	silenceConsole,
 } from "./harness.ts";
 import { drainBody } from "./payloads.ts";
@@ -28,7 +28,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 
 silenceConsole();
-const app = createApp({ createServices: memoryServices });
+const app = createApp({ createServices: benchServices });
 const route = { path: "/ingest/drain" };
 
 // Warm up on small bodies so that compiling the code paths is not counted.

@@ -11,9 +11,9 @@
  * The store is in memory (what R2 would hand back: the index bytes); the app is the real createApp.
  */
 import { GCProfiler } from "node:v8";
-import type { SourceMapStore, StoredMap } from "../src/sourcemaps/store.ts";
+import type { SourceMapStore, StoredMap } from "../src/ports.ts";
 import { emitResult } from "./child.ts";
-import { API_KEY, benchContext, ENV, memoryServices, silenceConsole } from "./harness.ts";
+import { API_KEY, benchContext, benchServices, ENV, silenceConsole } from "./harness.ts";
 import { createApp } from "./src-app.js";
 import { median } from "./stats.ts";
 
@@ -193,7 +193,7 @@ async function send(app: App, request: Request): Promise<Response> {
 }
 
 function appWith(store: SourceMapStore): App {
-	return createApp({ createServices: () => ({ ...memoryServices(), sourceMaps: store }) });
+	return createApp({ createServices: () => ({ ...benchServices(), sourceMaps: store }) });
 }
 
 async function uploadInto(store: SourceMapStore, map: { json: string }): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AppDeps } from "../src/context.ts";
+import type { AppDeps } from "../src/http/app-env.ts";
 
 export interface BenchApp {
 	fetch(request: Request, env?: object, executionCtx?: object): Response | Promise<Response>;

@@ -1,4 +1,4 @@
-import type { ApiKeyStore, KeyCache } from "../src/context.ts";
+import type { ApiKeyStore, KeyCache } from "../src/ports.ts";
 
 type Sql = (strings: TemplateStringsArray, ...values: unknown[]) => Promise<unknown>;
 type RedisClient = object;

@@ -1,6 +1,7 @@
 import type { Result, Router } from "hono/router";
 import { Hono } from "hono/tiny";
-import type { AppDeps, AppEnv, Deps } from "./context.ts";
+import { DEFAULT_DELIVERY } from "./delivery/policy.ts";
+import type { AppDeps, AppEnv, Deps } from "./http/app-env.ts";
 import { FailureError, failureResponse } from "./http/errors.ts";
 import { emit } from "./http/wide-event.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -32,7 +33,11 @@ function memoized<T>(router: Router<T>): Router<T> {
 
 export function createApp(appDeps: AppDeps) {
 	// Defaults applied once: every route and middleware gets the same clock.
-	const deps: Deps = { ...appDeps, now: appDeps.now ?? Date.now };
+	const deps: Deps = {
+		...appDeps,
+		now: appDeps.now ?? Date.now,
+		delivery: { ...DEFAULT_DELIVERY, ...appDeps.delivery },
+	};
 	const app = new Hono<AppEnv>();
 	app.router = memoized(app.router);
 	const now = deps.now;

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import "./util/zod-locale.ts";
-import type { SourceMapBucket } from "./sourcemaps/store.ts";
+import type { SourceMapBucket } from "./ports.ts";
 
 /** The worker's settings, parsed and checked once per env object (see loadConfig). */
 export interface Config {

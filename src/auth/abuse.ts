@@ -1,4 +1,4 @@
-import type { Services } from "../context.ts";
+import type { Services } from "../ports.ts";
 
 /**
  * Failed key lookups (unknown keys that reached Postgres) allowed per client IP per minute. Past it, that IP's keys

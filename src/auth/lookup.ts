@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, CachedKey, Services, SharedLookup } from "../context.ts";
+import type { ApiKeyRecord, CachedKey, Services, SharedLookup } from "../ports.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { lookupsThrottled, recordLookupFailure, windowStartOf } from "./abuse.ts";
 

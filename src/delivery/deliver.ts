@@ -1,4 +1,5 @@
-import type { DeliveryOptions, EventTable, Services } from "../context.ts";
+import type { DeliveryOptions } from "../delivery/policy.ts";
+import type { EventTable, Services } from "../ports.ts";
 import { clip } from "../util/text.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { backoffMs, classify } from "./policy.ts";

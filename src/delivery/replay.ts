@@ -1,4 +1,4 @@
-import type { Services, SpilledChunkRef } from "../context.ts";
+import type { Services, SpilledChunkRef } from "../ports.ts";
 import { errorText } from "./deliver.ts";
 import { classify } from "./policy.ts";
 

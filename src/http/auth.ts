@@ -10,9 +10,10 @@ import {
 	touchDue,
 	touchKey,
 } from "../auth/lookup.ts";
-import type { ApiKeyRecord, AppEnv } from "../context.ts";
+import type { ApiKeyRecord } from "../ports.ts";
 import { type EdgeLimits, type LimitDecision, prime } from "../ratelimit/edge.ts";
 import { afterResponse } from "../util/after-response.ts";
+import type { AppEnv } from "./app-env.ts";
 import { beaconKey, beaconKeyAccepted } from "./beacon.ts";
 import { FailureError } from "./errors.ts";
 

@@ -1,4 +1,5 @@
-import type { Failure } from "./errors.ts";
+import { type Failure, NOT_UTF8 } from "../failure.ts";
+import { decodeUtf8 } from "../util/utf8.ts";
 import { type Bytes, collect, inflate } from "./inflate.ts";
 
 /** 5 MB, as documented: counted on the wire and again after decompression. */
@@ -41,8 +42,11 @@ export function contentTypeAccepted(contentType: string | undefined, extra: read
 	return type === "" || JSON_TYPES.has(type) || extra.includes(type);
 }
 
+/** The format of a JSON route's body (application/json, text/plain from sendBeacon, or none); undefined: 415. */
+export const jsonFormat = (contentType: string | undefined): "json" | undefined =>
+	contentTypeAccepted(contentType) ? "json" : undefined;
+
 const EMPTY: Bytes = new Uint8Array(0);
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * The request body as text: supported encoding, at most MAX_BODY_BYTES before and after decompression
@@ -52,31 +56,36 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 export async function readBody(
 	req: Request,
 	max = MAX_BODY_BYTES,
-	opts: { binary?: boolean; contentLength?: string | null } = {},
+	opts: { binary?: boolean } = {},
 ): Promise<BodyResult> {
 	const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
 	const format = ENCODINGS.get(encoding);
 	if (format === undefined) return { ok: false, failure: { kind: "unsupported_media_type", what: "content-encoding" } };
-	const length = opts.contentLength === undefined ? req.headers.get("content-length") : opts.contentLength;
+	const length = req.headers.get("content-length");
 	const declared = Number(length);
-	if (declared > max) return { ok: false, failure: { kind: "payload_too_large" } };
+	if (declared > max) return { ok: false, failure: { kind: "payload_too_large", maxBytes: max } };
 
 	// With a declared length, HTTP framing bounds what arrives by it: read in one call (without touching req.body,
 	// which makes the runtime build a stream object first; one call is also far cheaper in workerd than reading
 	// chunk by chunk), then check what came. Without one (chunked), count while reading and stop at the limit.
 	let raw: Bytes | null;
-	if (length !== null && Number.isInteger(declared)) raw = new Uint8Array(await req.arrayBuffer());
-	else {
-		const stream = req.body;
-		if (!stream) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
-		raw = await collect(stream, max);
+	try {
+		if (length !== null && Number.isInteger(declared)) raw = new Uint8Array(await req.arrayBuffer());
+		else {
+			const stream = req.body;
+			if (!stream) return { ok: true, text: "", raw: EMPTY, decoded: EMPTY, bytes: 0 };
+			raw = await collect(stream, max);
+		}
+	} catch {
+		// The body stopped arriving: the client hung up (or its connection broke). Nothing to answer, nothing lost.
+		return { ok: false, failure: { kind: "client_closed" } };
 	}
-	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large" } };
+	if (!raw || raw.byteLength > max) return { ok: false, failure: { kind: "payload_too_large", maxBytes: max } };
 	let bytes = raw;
 	if (format) {
 		const inflated = await inflate(raw, format, max);
 		if (!inflated.ok) {
-			if (inflated.why === "too_large") return { ok: false, failure: { kind: "payload_too_large" } };
+			if (inflated.why === "too_large") return { ok: false, failure: { kind: "payload_too_large", maxBytes: max } };
 			return { ok: false, failure: { kind: "undecodable_body", reason: `Body is not valid ${format} data` } };
 		}
 		bytes = inflated.bytes;
@@ -85,47 +94,4 @@ export async function readBody(
 	const text = decodeUtf8(bytes);
 	if (text === null) return { ok: false, failure: NOT_UTF8 };
 	return { ok: true, text, raw, decoded: bytes, bytes: raw.byteLength };
-}
-
-export const NOT_UTF8: Failure = { kind: "undecodable_body", reason: "Body is not valid UTF-8" };
-
-/** The bytes as text; null when they are not valid UTF-8. */
-export function decodeUtf8(bytes: Uint8Array): string | null {
-	try {
-		return utf8.decode(bytes);
-	} catch {
-		return null;
-	}
-}
-
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-/**
- * True when JSON.parse(text) cannot yield a lone UTF-16 surrogate. Decoded UTF-8 is always well-formed, so one
- * can only come from a \uD800-\uDFFF escape; most bodies have no \u escape at all (a fast search).
- */
-export function parsesWellFormed(text: string): boolean {
-	return !text.includes("\\u") || !SURROGATE_ESCAPE.test(text);
-}
-
-/** parsesWellFormed for a body still in bytes (an escape is ASCII, so the same search works on UTF-8). */
-export function bytesParseWellFormed(bytes: Uint8Array): boolean {
-	for (let i = bytes.indexOf(92); i !== -1; i = bytes.indexOf(92, i + 1)) {
-		if (bytes[i + 1] !== 117) continue; // "\u"
-		const d = bytes[i + 2];
-		const x = bytes[i + 3] as number;
-		// "d" or "D", then 8-9, a-f or A-F
-		if ((d === 100 || d === 68) && (x === 56 || x === 57 || (x >= 97 && x <= 102) || (x >= 65 && x <= 70)))
-			return false;
-	}
-	return true;
-}
-
-/** JSON.parse that reports failure as a value. */
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-	try {
-		return { ok: true, value: JSON.parse(text) };
-	} catch {
-		return { ok: false };
-	}
 }

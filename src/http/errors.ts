@@ -1,27 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { MAX_BODY_BYTES } from "./body.ts";
+import type { Failure } from "../failure.ts";
 import { json, setHeader } from "./respond.ts";
-
-/** Every expected failure, with its documented status and body. One place turns them into responses. */
-export type Failure =
-	| { kind: "unauthorized" }
-	| { kind: "auth_unavailable" }
-	| { kind: "origin_refused" }
-	| { kind: "rate_limited"; retryAfterSeconds: number }
-	| { kind: "auth_throttled"; retryAfterSeconds: number }
-	| { kind: "invalid_payload"; issues: unknown[] }
-	| { kind: "malformed_json" }
-	| { kind: "undecodable_body"; reason: string }
-	| { kind: "payload_too_large"; maxBytes?: number }
-	| { kind: "unsupported_media_type"; what: "content-type" | "content-encoding" | "multipart" }
-	| { kind: "invalid_upload"; message: string }
-	| { kind: "signature_invalid" }
-	| { kind: "invalid_header"; message: string }
-	| { kind: "write_unavailable" }
-	| { kind: "not_found" }
-	| { kind: "internal" }
-	| { kind: "misconfigured" };
 
 export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
@@ -64,7 +44,7 @@ function httpShape(failure: Failure): { status: ContentfulStatusCode; body: obje
 		case "payload_too_large":
 			return {
 				status: 413,
-				body: { error: `Request body exceeds the ${(failure.maxBytes ?? MAX_BODY_BYTES) / (1024 * 1024)} MB limit` },
+				body: { error: `Request body exceeds the ${failure.maxBytes / (1024 * 1024)} MB limit` },
 			};
 		case "unsupported_media_type":
 			return {
@@ -84,6 +64,9 @@ function httpShape(failure: Failure): { status: ContentfulStatusCode; body: obje
 				body: { error: "Could not store the data; retry" },
 				headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
 			};
+		case "client_closed":
+			// Nobody reads it: the client hung up before its body arrived.
+			return { status: 400, body: { error: "The client closed the request before its body arrived" } };
 		case "not_found":
 			return { status: 404, body: { error: "Not found" } };
 		case "misconfigured":

@@ -1,7 +1,7 @@
 import type { Context, Next } from "hono";
-import type { AppEnv, Deps } from "../context.ts";
 import { BudgetStore } from "../ratelimit/budget.ts";
 import type { EdgeLimits } from "../ratelimit/edge.ts";
+import type { AppEnv, Deps } from "./app-env.ts";
 import { authenticate } from "./auth.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
 import { corsHeaders, originAllowed, preflight } from "./cors.ts";
@@ -14,13 +14,19 @@ const isolateBudgets = new BudgetStore();
 /** How long a request waits for Redis to decide its limit before it goes through (fail open). */
 const SYNC_TIMEOUT_MS = 300;
 
+export interface GateOptions {
+	/** The route's body limit: a larger declared body is refused before any I/O (the stream is still counted when read). */
+	maxBodyBytes: number;
+}
+
 /**
  * What every authenticated ingest route (/ingest/*, /v1/*) runs first, as one middleware (one step of the
  * router's chain instead of six): CORS → declared size → services → key → origin → rate limit. A key known to
  * the isolate and under its limit (or over it) passes without awaiting anything.
  */
-export function ingestGate(deps: Deps) {
+export function ingestGate(deps: Deps, options: GateOptions = { maxBodyBytes: MAX_BODY_BYTES }) {
 	const now = deps.now;
+	const maxBytes = options.maxBodyBytes;
 	const attach = attachServices(deps);
 	const budgets = deps.limits?.budgets ?? isolateBudgets;
 	const syncTimeoutMs = deps.limits?.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
@@ -28,11 +34,8 @@ export function ingestGate(deps: Deps) {
 		const origin = c.req.header("origin");
 		if (origin !== undefined) corsHeaders(c, origin);
 		if (c.req.method === "OPTIONS") return preflight(c, origin);
-		// A declared oversize body is refused before any I/O; the stream is still counted when read.
-		const contentLength = c.req.header("content-length") ?? null;
-		const maxBytes = c.get("maxBodyBytes") ?? MAX_BODY_BYTES; // a route may declare its own (routes/ingest/index.ts)
-		if (Number(contentLength) > maxBytes) throw new FailureError({ kind: "payload_too_large", maxBytes });
-		c.set("contentLength", contentLength);
+		if (Number(c.req.header("content-length")) > maxBytes)
+			throw new FailureError({ kind: "payload_too_large", maxBytes });
 		attach(c);
 		const limits: EdgeLimits = {
 			limiter: c.get("services").limiter,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../context.ts";
 import type { View } from "../ratelimit/budget.ts";
 import { admit, type EdgeLimits, type LimitDecision, settlePrimed } from "../ratelimit/edge.ts";
+import type { AppEnv } from "./app-env.ts";
 import type { Caller } from "./auth.ts";
 import { FailureError } from "./errors.ts";
 import { setHeader } from "./respond.ts";

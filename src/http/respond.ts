@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../context.ts";
+import type { AppEnv } from "./app-env.ts";
 
 // Response headers are gathered in a plain object and handed to the Response once. Hono's c.header() builds a
 // Headers object that the Response then copies, validating every header twice: a tenth of a small request.
@@ -26,4 +26,11 @@ export function respond(c: Context, body: BodyInit | null, status: number, conte
 
 export function json(c: Context, value: unknown, status = 200): Response {
 	return respond(c, JSON.stringify(value), status, "application/json");
+}
+
+/** What a route answers: a JSON body, or bytes of its own content type (OTLP's protobuf). */
+export type Reply = { json: object } | { bytes: Uint8Array<ArrayBuffer>; contentType: string };
+
+export function reply(c: Context, r: Reply, status = 200): Response {
+	return "json" in r ? json(c, r.json, status) : respond(c, r.bytes, status, r.contentType);
 }

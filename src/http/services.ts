@@ -1,12 +1,10 @@
 import type { Context, Next } from "hono";
 import { loadConfig } from "../config.ts";
-import type { AppDeps, AppEnv } from "../context.ts";
-import { DEFAULT_DELIVERY } from "../delivery/policy.ts";
+import type { AppDeps, AppEnv } from "./app-env.ts";
 import { FailureError } from "./errors.ts";
 
-/** The one place that reads c.env: sets this request's parsed config, services and delivery options. */
+/** The one place that reads c.env: sets this request's parsed config and services. */
 export function attachServices(deps: AppDeps): (c: Context<AppEnv>) => void {
-	const delivery = { ...DEFAULT_DELIVERY, ...deps.delivery };
 	return function attach(c) {
 		const loaded = loadConfig(c.env);
 		if (!loaded.ok) {
@@ -17,7 +15,6 @@ export function attachServices(deps: AppDeps): (c: Context<AppEnv>) => void {
 		}
 		c.set("config", loaded.config);
 		c.set("services", deps.createServices(loaded.config));
-		c.set("delivery", delivery);
 	};
 }
 

@@ -1,9 +1,5 @@
-import type { Context } from "hono";
 import type { z } from "zod/mini";
-import type { AppEnv } from "../context.ts";
-import { contentTypeAccepted, MAX_BODY_BYTES, parseJson, parsesWellFormed, readBody } from "./body.ts";
 import { FailureError } from "./errors.ts";
-import { noteIdempotency } from "./idempotency.ts";
 
 /** An issue in the documented 400 shape (the field names and messages clients already parse). */
 export type DocumentedIssue = Record<string, unknown> & { code: string; path: PropertyKey[]; message: string };
@@ -77,24 +73,6 @@ export function documentIssue(issue: z.core.$ZodIssue, input: unknown): Document
 		default:
 			return { code: issue.code, path, message: issue.message };
 	}
-}
-
-/**
- * Reads the body (limits, decompression) and parses it as JSON. Every refusal is a documented 4xx (a thrown
- * FailureError).
- */
-export async function readJson(c: Context<AppEnv>, now: () => number): Promise<unknown> {
-	if (!contentTypeAccepted(c.req.header("content-type"))) {
-		throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
-	}
-	const body = await readBody(c.req.raw, MAX_BODY_BYTES, { contentLength: c.get("contentLength") });
-	if (!body.ok) throw new FailureError(body.failure);
-	c.get("event").bytes = body.bytes;
-	await noteIdempotency(c, body.decoded, now());
-	const json = parseJson(body.text);
-	if (!json.ok) throw new FailureError({ kind: "malformed_json" });
-	c.set("wellFormed", parsesWellFormed(body.text));
-	return json.value;
 }
 
 /** The schema's output for a parsed body, or the documented 400 listing every issue. */

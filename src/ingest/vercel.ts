@@ -1,7 +1,8 @@
-import { bytesParseWellFormed, decodeUtf8, parsesWellFormed } from "../http/body.ts";
 import { clip as clipText } from "../util/text.ts";
+import { decodeUtf8 } from "../util/utf8.ts";
 import { forEachDrainEntry } from "./drain-parse.ts";
 import { LIMITS } from "./limits.ts";
+import { noRejections, type Rejections, reject } from "./rejections.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
 import { MAX_TIME, MIN_TIME } from "./schemas.ts";
 
@@ -132,9 +133,7 @@ export type DrainRows =
 			/** Entries in the body, valid or not. */
 			count: number;
 			/** Refused entries by reason. */
-			reasons: Record<string, number>;
-			/** The body holds no lone-surrogate escape: its rows need no repair. */
-			wellFormed: boolean;
+			rejected: Rejections;
 	  }
 	| { ok: false; failure: "not_utf8" | "malformed_json" };
 
@@ -145,21 +144,21 @@ export type DrainRows =
 export function drainRows(bytes: Uint8Array, ndjson: boolean, p: Provenance): DrainRows {
 	const receivedAt = clickhouseTime(p.receivedAt);
 	let rows: LogRow[] = [];
-	let reasons: Record<string, number> = {};
+	let rejected = noRejections();
 	const add = (entry: unknown) => {
 		const result = drainEntryToRow(entry, p, receivedAt);
 		if (result.ok) rows.push(result.row);
-		else reasons[result.reason] = (reasons[result.reason] ?? 0) + 1;
+		else reject(rejected, result.reason);
 	};
 	const count = forEachDrainEntry(bytes, ndjson, add);
-	if (count !== null) return { ok: true, rows, count, reasons, wellFormed: bytesParseWellFormed(bytes) };
+	if (count !== null) return { ok: true, rows, count, rejected };
 	// Not a regular array or NDJSON: the whole text.
 	rows = [];
-	reasons = {};
+	rejected = noRejections();
 	const text = decodeUtf8(bytes);
 	if (text === null) return { ok: false, failure: "not_utf8" };
 	const entries = parseDrainBody(text, ndjson);
 	if (entries === null) return { ok: false, failure: "malformed_json" };
 	for (const entry of entries) add(entry);
-	return { ok: true, rows, count: entries.length, reasons, wellFormed: parsesWellFormed(text) };
+	return { ok: true, rows, count: entries.length, rejected };
 }

@@ -1,5 +1,5 @@
-import { parseJson } from "../http/body.ts";
 import type { Provenance } from "../ingest/rows.ts";
+import { parseJson } from "../util/utf8.ts";
 import { decodeLogsJson, decodeTracesJson } from "./decode-json.ts";
 import { decodeLogsProtobuf, decodeTracesProtobuf } from "./decode-protobuf.ts";
 import type { LogsRequest, TracesRequest } from "./model.ts";
@@ -10,7 +10,6 @@ import { logsToRows, type Mapped, spansToRows } from "./rows.ts";
 // What an OTLP export needs past the HTTP layer: decoding (with the OTLP/JSON zod schemas) and the row mapping.
 // src/routes/otlp.ts imports this module on the first OTLP request, so isolates that serve none never build it.
 
-export { rejectionMessage } from "./rows.ts";
 export type { Mapped };
 
 export type Decoded = { ok: true; value: TracesRequest | LogsRequest } | { ok: false; message: string };

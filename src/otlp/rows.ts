@@ -1,15 +1,15 @@
 import type { z } from "zod/mini";
+import { noRejections, type Rejections, reject } from "../ingest/rejections.ts";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
 import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
 import { itemMetadata, lookup, members, sharedAllowance, sharedAttributes } from "./attributes.ts";
 import type { Attributes, AttrValue, LogRecord, LogsRequest, Span, TracesRequest } from "./model.ts";
 
-/** Rows from one OTLP request, and what was refused (one line per distinct reason, for partial_success). */
+/** Rows from one OTLP request, and what was refused by reason (for partial_success and the wide event). */
 export interface Mapped<R> {
 	rows: R[];
 	llm: object[];
-	rejected: number;
-	reasons: Map<string, number>;
+	rejected: Rejections;
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -50,10 +50,7 @@ function reason(error: { issues: readonly z.core.$ZodIssue[] }, strip?: RegExp):
 	return path ? `${path}: ${issue.message}` : issue.message;
 }
 
-function note(m: Mapped<unknown>, why: string): void {
-	m.rejected++;
-	m.reasons.set(why, (m.reasons.get(why) ?? 0) + 1);
-}
+const note = (m: Mapped<unknown>, why: string) => reject(m.rejected, why);
 
 function idProblem(name: string, hex: string | null, bytes: number, optional: boolean): string | undefined {
 	if (hex === null) return `${name} is not hex`;
@@ -104,7 +101,7 @@ function genAiRow(
  * metadata from src/otlp/attributes.ts (bounded, shared attributes serialised once per scope).
  */
 export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number): Mapped<object> {
-	const m: Mapped<object> = { rows: [], llm: [], rejected: 0, reasons: new Map() };
+	const m: Mapped<object> = { rows: [], llm: [], rejected: noRejections() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
@@ -196,7 +193,7 @@ function logProblem(l: LogRecord): string | undefined {
 
 /** logs rows, each validated by the same schema as POST /ingest/logs; metadata as for spans. */
 export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): Mapped<LogRow> {
-	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: 0, reasons: new Map() };
+	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: noRejections() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
@@ -245,12 +242,4 @@ export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): 
 		}
 	}
 	return m;
-}
-
-/** partial_success.error_message: the distinct reasons with their counts. */
-export function rejectionMessage(reasons: Map<string, number>): string {
-	return [...reasons]
-		.slice(0, 5)
-		.map(([why, n]) => `${n} rejected: ${why}`)
-		.join("; ");
 }

@@ -1,6 +1,16 @@
-import type { RateLimiter } from "../context.ts";
+import type { RateLimiter } from "../ports.ts";
 import { afterResponse } from "../util/after-response.ts";
 import type { Budget, BudgetStore, Call, LimitAnswer, View } from "./budget.ts";
+
+/** How rate limits are decided at the edge (README "Rate limits at the edge"): what createApp's deps may set. */
+export interface LimitOptions {
+	/** Budgets of this isolate (module scope in production; each test app may have its own, as isolates do). */
+	budgets: BudgetStore;
+	/** The longest a locally admitted request waits before it is reported to Redis (T). */
+	flushMs: number;
+	/** How long a request waits for Redis before it goes through (fail open). */
+	syncTimeoutMs: number;
+}
 
 /** How one request's rate limit came out. */
 export interface LimitDecision {

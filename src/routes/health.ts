@@ -1,7 +1,8 @@
 import { Hono } from "hono/tiny";
-import type { AppEnv, Deps, Services } from "../context.ts";
+import type { AppEnv, Deps } from "../http/app-env.ts";
 import { json } from "../http/respond.ts";
 import { services } from "../http/services.ts";
+import type { Services } from "../ports.ts";
 import { TimeoutError, withTimeout } from "../util/timeout.ts";
 
 const CHECK_TIMEOUT_MS = 2000;

@@ -1,12 +1,11 @@
 import type { Context, Next } from "hono";
 import { Hono } from "hono/tiny";
-import type { AppEnv, Deps, EventTable } from "../context.ts";
-import { accept, provenance, type Write } from "../http/accept.ts";
-import { MAX_BODY_BYTES, mediaType, readBody } from "../http/body.ts";
-import { FailureError } from "../http/errors.ts";
-import { noteIdempotency } from "../http/idempotency.ts";
+import type { AppEnv, Deps } from "../http/app-env.ts";
+import { mediaType } from "../http/body.ts";
 import { ingestGate } from "../http/ingest-gate.ts";
-import { json as jsonResponse, respond } from "../http/respond.ts";
+import { type Decoded, type Intake, intake } from "../http/intake.ts";
+import type { Reply } from "../http/respond.ts";
+import { rejectedCount, rejectionMessage } from "../ingest/rejections.ts";
 import {
 	type Encoding,
 	exportResponseJson,
@@ -71,67 +70,60 @@ async function protobufErrors(c: Context<AppEnv>, next: Next): Promise<void> {
 	c.res = new Response(statusProtobuf(RPC_CODE[res.status] ?? UNKNOWN, message), { status: res.status, headers });
 }
 
-function encodingOf(contentType: string | undefined): Encoding {
+function encodingOf(contentType: string | undefined): Encoding | undefined {
 	if (isProtobuf(contentType)) return "protobuf";
 	const type = mediaType(contentType);
 	// A missing type is read as JSON, as on every other route.
-	if (type === "application/json" || type === "") return "json";
-	throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
+	return type === "application/json" || type === "" ? "json" : undefined;
 }
 
 /** A 400 in the OTLP shape (google.rpc.Status) and the request's encoding: the sender must not retry it. */
-function badRequest(c: Context<AppEnv>, encoding: Encoding, message: string): Response {
-	c.get("event").outcome = "malformed_otlp";
-	if (encoding === "json") return jsonResponse(c, { code: INVALID_ARGUMENT, message }, 400);
-	return respond(c, statusProtobuf(INVALID_ARGUMENT, message), 400, PROTOBUF);
+function status400(encoding: Encoding, message: string): Reply {
+	if (encoding === "json") return { json: { code: INVALID_ARGUMENT, message } };
+	return { bytes: statusProtobuf(INVALID_ARGUMENT, message), contentType: PROTOBUF };
 }
 
-function exportHandler(signal: Signal, now: () => number) {
-	return async function otlpExport(c: Context<AppEnv>): Promise<Response> {
-		const encoding = encodingOf(c.req.header("content-type"));
-		const body = await readBody(c.req.raw, MAX_BODY_BYTES, {
-			binary: encoding === "protobuf",
-			contentLength: c.get("contentLength"),
-		});
-		if (!body.ok) {
-			if (body.failure.kind === "undecodable_body") return badRequest(c, encoding, body.failure.reason);
-			throw new FailureError(body.failure);
-		}
-		const event = c.get("event");
-		event.bytes = body.bytes;
-		event.otlp_encoding = encoding;
-		await noteIdempotency(c, body.decoded, now());
-
-		const otlp = await loadOtlpExport();
-		const decoded = otlp.decode(signal, encoding, body.decoded, body.text);
-		if (!decoded.ok) return badRequest(c, encoding, decoded.message);
-
-		const mapped = otlp.toRows(signal, decoded.value, provenance(c, now()), body.decoded.byteLength);
-		const message = otlp.rejectionMessage(mapped.reasons);
-		event.count = mapped.rows.length;
-		if (mapped.rejected > 0) Object.assign(event, { rejected: mapped.rejected, rejected_reasons: message });
-		if (mapped.llm.length > 0) event.llm_count = mapped.llm.length;
-
-		const json = exportResponseJson(signal, mapped.rejected, message);
-		const writes: Write[] = [];
-		const table: EventTable = signal === "traces" ? "spans" : "logs";
-		if (mapped.rows.length > 0) writes.push({ table, rows: mapped.rows });
-		if (mapped.llm.length > 0) writes.push({ table: "llm_usage", rows: mapped.llm });
-		// Nothing to store (an empty export, or everything rejected): answer without a write.
-		const response = writes.length > 0 ? await accept(c, writes, json) : jsonResponse(c, json);
-		if (encoding === "json") return response;
-		// The same answer (status, headers accept set) in protobuf.
-		return respond(c, exportResponseProtobuf(mapped.rejected, message), 200, PROTOBUF);
+/** An OTLP/HTTP export of one signal: spans (GenAI spans also llm_usage rows) or log records. */
+function otlpExport(signal: Signal): Intake<Encoding> {
+	return {
+		route: `otlp-${signal}`,
+		format: encodingOf,
+		binary: (encoding) => encoding === "protobuf",
+		// Exporters retry a timed-out export with the same bytes and no Idempotency-Key.
+		sameBodySameRequest: true,
+		unreadable: (encoding, failure) =>
+			failure.kind === "undecodable_body" ? status400(encoding, failure.reason) : undefined,
+		async decode(body, p): Promise<Decoded> {
+			const otlp = await loadOtlpExport();
+			const request = otlp.decode(signal, body.format, body.decoded, body.text);
+			if (!request.ok)
+				return { answer: { status: 400, reply: status400(body.format, request.message), outcome: "malformed_otlp" } };
+			const mapped = otlp.toRows(signal, request.value, p, body.decoded.byteLength);
+			const rejected = rejectedCount(mapped.rejected);
+			const message = rejectionMessage(mapped.rejected);
+			const reply: Reply =
+				body.format === "json"
+					? { json: exportResponseJson(signal, rejected, message) }
+					: { bytes: exportResponseProtobuf(rejected, message), contentType: PROTOBUF };
+			return {
+				writes: [
+					{ table: signal === "traces" ? "spans" : "logs", rows: mapped.rows },
+					{ table: "llm_usage", rows: mapped.llm },
+				],
+				reply,
+				count: mapped.rows.length,
+				rejected: mapped.rejected,
+			};
+		},
 	};
 }
 
-/** /v1/traces and /v1/logs (OTLP/HTTP): the middleware chain of /ingest/*, then protobuf or JSON. */
+/** /v1/traces and /v1/logs (OTLP/HTTP): the ingest gate, then the intake pipeline, protobuf or JSON. */
 export function otlpRoutes(deps: Deps) {
-	const now = deps.now;
 	const app = new Hono<AppEnv>();
 	app.use(protobufErrors);
 	app.use(ingestGate(deps));
-	app.post("/traces", exportHandler("traces", now));
-	app.post("/logs", exportHandler("logs", now));
+	app.post("/traces", intake(otlpExport("traces"), deps));
+	app.post("/logs", intake(otlpExport("logs"), deps));
 	return app;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { FirstAttempt, IdempotencyLedger } from "../context.ts";
+import type { FirstAttempt, IdempotencyLedger } from "../ports.ts";
 
 /**
  * How long a retry of an idempotent request is recognised, from its first attempt (README, Delivery).

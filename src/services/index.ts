@@ -1,10 +1,10 @@
 import type { Config } from "../config.ts";
-import type { Services } from "../context.ts";
+import type { Services } from "../ports.ts";
 import { ClickHouseEventWriter, createClickHouse } from "./clickhouse.ts";
 import { RedisIdempotencyLedger } from "./idempotency.ts";
 import { createSql, NeonApiKeyStore } from "./postgres.ts";
+import { sourceMapStore } from "./r2-sourcemaps.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
-import { sourceMapStore } from "./sourcemaps.ts";
 import { RedisSpill } from "./spill.ts";
 
 /** The production services for a parsed config (the clients hold settings only; every call makes its own fetch). */

@@ -1,6 +1,6 @@
 import type { NeonQueryFunction } from "@neondatabase/serverless";
 import type { Config } from "../config.ts";
-import type { ApiKeyRecord, ApiKeyStore } from "../context.ts";
+import type { ApiKeyRecord, ApiKeyStore } from "../ports.ts";
 
 type Sql = NeonQueryFunction<false, false>;
 /** The SQL-over-HTTP function, made on first use. */

@@ -2,7 +2,7 @@ import { Ratelimit } from "@upstash/ratelimit/dist/index.mjs";
 import { Redis } from "@upstash/redis/cloudflare";
 import { authFailureKey, keyCacheKey, touchCacheKey } from "../auth/cache-keys.ts";
 import type { Config } from "../config.ts";
-import type { CachedKey, KeyCache, RateLimiter, SharedLookup } from "../context.ts";
+import type { CachedKey, KeyCache, RateLimiter, SharedLookup } from "../ports.ts";
 import type { LimitAnswer } from "../ratelimit/budget.ts";
 
 /**

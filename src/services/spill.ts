@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { Spill, SpilledChunk, SpilledChunkRef, SpillStats } from "../context.ts";
+import type { Spill, SpilledChunk, SpilledChunkRef, SpillStats } from "../ports.ts";
 
 const INDEX = "dt:spill"; // sorted set: chunk id scored by spilledAt
 const QUARANTINE = "dt:spill:quarantine"; // sorted set: ids ClickHouse refused for their content

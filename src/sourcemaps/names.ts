@@ -7,6 +7,8 @@
 /** As on errors: the release an error names must be one a map can be uploaded under. */
 export const MAX_RELEASE_CHARS = 128;
 const MAX_FILE_CHARS = 512;
+/** A release with more maps than this is not a build: the rest are not searched by suffix (exact names still are). */
+export const MAX_RELEASE_FILES = 5000;
 
 // Control characters (C0, DEL, C1) in a name are never a real build's: refuse rather than store them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them

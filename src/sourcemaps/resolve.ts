@@ -1,8 +1,8 @@
+import type { SourceMapStore } from "../ports.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { indexCache, lookupCache, recalled, remember } from "./cache.ts";
 import { readIndex, type SourceMapIndex } from "./index-format.ts";
 import { normaliseMapName } from "./names.ts";
-import type { SourceMapStore } from "./store.ts";
 
 /**
  * A stack with every frame that has a map rewritten to its original place, as V8 prints frames, and every

@@ -5,11 +5,11 @@ import {
 	type MultipartPart,
 	parseMultipartStream,
 } from "@remix-run/multipart-parser";
-import type { Failure } from "../http/errors.ts";
+import type { Failure } from "../failure.ts";
+import type { SourceMapStore } from "../ports.ts";
 import { buildIndex } from "./index-format.ts";
 import { readMapMembers } from "./map-json.ts";
 import { checkRelease, normaliseMapName } from "./names.ts";
-import type { SourceMapStore } from "./store.ts";
 
 /** As documented: the whole request. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;

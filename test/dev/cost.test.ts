@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { API_KEY, benchContext, ENV, memoryServices, silenceConsole } from "../../bench/harness.ts";
+import { API_KEY, benchContext, benchServices, ENV, silenceConsole } from "../../bench/harness.ts";
 import { drainBody } from "../../bench/payloads.ts";
 import { createApp } from "../../bench/src-app.js";
-import { logsProtobuf, tracesProtobuf, type Value, type WireSpan } from "../worker/fixtures/otlp-wire.ts";
+import { logsProtobuf, tracesProtobuf, type Value, type WireSpan } from "../fixtures/otlp-wire.ts";
 
 // The cost of a request grows at most linearly in its size (issue 13): per route, a worst-case shape at two
 // sizes 8x apart; the CPU per byte at the larger must stay under LINEAR_BOUND x the smaller's. Linear work gives
@@ -15,7 +15,7 @@ const SCALE = 8;
 const ROUNDS = 4;
 const BATCH_NS = 150e6;
 
-const app = createApp({ createServices: memoryServices });
+const app = createApp({ createServices: benchServices });
 const utf8 = new TextEncoder();
 
 function threadCpuNs(): number {

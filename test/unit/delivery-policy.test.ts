@@ -1,7 +1,8 @@
 import { ClickHouseError } from "@clickhouse/client-web";
 import { describe, expect, it } from "vitest";
-import type { DeliveryOptions } from "../../src/context.ts";
-import { backoffMs, classify, type FailureClass } from "../../src/delivery/policy.ts";
+import { backoffMs, classify, type DeliveryOptions } from "../../src/delivery/policy.ts";
+import { InsertError, type InsertFailure } from "../../src/ports.ts";
+import { insertFailure } from "../../src/services/clickhouse.ts";
 
 // What a failed insert becomes: retried (transient), split to isolate bad rows (data), or spilled at once for
 // replay (persistent). A wrong class either drops good rows or retries forever.
@@ -9,8 +10,8 @@ import { backoffMs, classify, type FailureClass } from "../../src/delivery/polic
 const ch = (code: string, type: string) =>
 	new ClickHouseError({ message: `Code: ${code}. DB::Exception: …`, code, type });
 
-describe("classify", () => {
-	it.each<[string, unknown, FailureClass]>([
+describe("insertFailure (the ClickHouse writer's verdict) and classify (what delivery does with it)", () => {
+	it.each<[string, unknown, InsertFailure]>([
 		["timeout", ch("159", "TIMEOUT_EXCEEDED"), "transient"],
 		["too many simultaneous queries", ch("202", "TOO_MANY_SIMULTANEOUS_QUERIES"), "transient"],
 		["memory limit", ch("241", "MEMORY_LIMIT_EXCEEDED"), "transient"],
@@ -32,7 +33,10 @@ describe("classify", () => {
 		["a 5xx without a ClickHouse body", new Error("502 Bad Gateway"), "transient"],
 		["a non-Error", "boom", "transient"],
 	])("%s: %s", (_, err, expected) => {
-		expect(classify(err)).toBe(expected);
+		expect(insertFailure(err)).toBe(expected);
+		// The writer rejects with the verdict; delivery reads it from there, and takes anything else as transient.
+		expect(classify(new InsertError(insertFailure(err), "x"))).toBe(expected);
+		expect(classify(err)).toBe("transient");
 	});
 });
 

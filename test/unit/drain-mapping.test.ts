@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/ingest/limits.ts";
 import { drainEntryToRow } from "../../src/ingest/vercel.ts";
-import {
-	ALL,
-	build,
-	crash,
-	edge,
-	external,
-	firewall,
-	lambda,
-	redirect,
-	staticEntry,
-	T0,
-} from "../worker/fixtures/vercel.ts";
+import { ALL, build, crash, edge, external, firewall, lambda, redirect, staticEntry, T0 } from "../fixtures/vercel.ts";
 
 // Vercel drain entries → log rows, without the worker: the same entries test/worker/drain.test.ts sends through
 // the route and reads back from ClickHouse, here straight through the mapping.

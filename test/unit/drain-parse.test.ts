@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bytesParseWellFormed, parsesWellFormed } from "../../src/http/body.ts";
 import { forEachDrainEntry } from "../../src/ingest/drain-parse.ts";
 import { parseDrainBody } from "../../src/ingest/vercel.ts";
+import { bytesParseWellFormed, parsesWellFormed } from "../../src/util/utf8.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });

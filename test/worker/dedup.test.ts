@@ -1,8 +1,7 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { createServices } from "../../src/services/index.ts";
-import { createKey, ingest, storedRows, withServiceStopped } from "./helpers.ts";
+import { callApp, createKey, ingest, storedRows, withServiceStopped } from "./helpers.ts";
 
 // Deduplication decides whether an acknowledged row is stored: only a retry of the same request may be dropped.
 
@@ -55,21 +54,15 @@ describe("Idempotency-Key", () => {
 		const app = createApp({ createServices: createServices, now: () => clock });
 		const k = await createKey();
 		const send = async () => {
-			const ctx = createExecutionContext();
-			const res = await app.fetch(
-				new Request("http://ingest.test/ingest/logs", {
-					method: "POST",
-					headers: {
-						authorization: `Bearer ${k.key}`,
-						"content-type": "application/json",
-						"idempotency-key": "midnight",
-					},
-					body: JSON.stringify(logs("night", 3)),
-				}),
-				env,
-				ctx,
-			);
-			await waitOnExecutionContext(ctx);
+			const res = await callApp(app, "/ingest/logs", {
+				method: "POST",
+				headers: {
+					authorization: `Bearer ${k.key}`,
+					"content-type": "application/json",
+					"idempotency-key": "midnight",
+				},
+				body: JSON.stringify(logs("night", 3)),
+			});
 			return res;
 		};
 		expect((await send()).status).toBe(200);
@@ -97,21 +90,15 @@ describe("Idempotency-Key", () => {
 		const app = createApp({ createServices: services, now: () => clock });
 		const k = await createKey();
 		const send = async () => {
-			const ctx = createExecutionContext();
-			const res = await app.fetch(
-				new Request("http://ingest.test/ingest/logs", {
-					method: "POST",
-					headers: {
-						authorization: `Bearer ${k.key}`,
-						"content-type": "application/json",
-						"idempotency-key": "not-held",
-					},
-					body: JSON.stringify(logs("pinned", 3)),
-				}),
-				env,
-				ctx,
-			);
-			await waitOnExecutionContext(ctx);
+			const res = await callApp(app, "/ingest/logs", {
+				method: "POST",
+				headers: {
+					authorization: `Bearer ${k.key}`,
+					"content-type": "application/json",
+					"idempotency-key": "not-held",
+				},
+				body: JSON.stringify(logs("pinned", 3)),
+			});
 			return res.status;
 		};
 		expect(await send()).toBe(200);

@@ -1,9 +1,8 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { clearIsolateKeyCache } from "../../src/auth/lookup.ts";
 import { createServices } from "../../src/services/index.ts";
-import { control, createKey, ingest, revokeKey, storedRows, withServiceStopped } from "./helpers.ts";
+import { callApp, control, createKey, ingest, revokeKey, storedRows, withServiceStopped } from "./helpers.ts";
 
 const LOG = { logs: [{ level: "info", message: "degraded" }] };
 
@@ -52,17 +51,11 @@ describe("revocation and last use, on a controlled clock", () => {
 	let clock = Date.now();
 	const app = createApp({ createServices: createServices, now: () => clock });
 	async function send(key: string) {
-		const ctx = createExecutionContext();
-		const res = await app.fetch(
-			new Request("http://ingest.test/ingest/logs", {
-				method: "POST",
-				headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-				body: JSON.stringify(LOG),
-			}),
-			env,
-			ctx,
-		);
-		await waitOnExecutionContext(ctx);
+		const res = await callApp(app, "/ingest/logs", {
+			method: "POST",
+			headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+			body: JSON.stringify(LOG),
+		});
 		return res.status;
 	}
 

@@ -1,14 +1,15 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { Redis } from "@upstash/redis/cloudflare";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import type { DeliveryOptions, Services } from "../../src/context.ts";
 import { deliver } from "../../src/delivery/deliver.ts";
+import type { DeliveryOptions } from "../../src/delivery/policy.ts";
 import { DEFAULT_REPLAY, type ReplayOptions, replaySpill } from "../../src/delivery/replay.ts";
+import type { Services } from "../../src/ports.ts";
 import { createServices } from "../../src/services/index.ts";
 import { SPILL_PART_CHARS } from "../../src/services/spill.ts";
-import { call, control, createKey, storedRows, type TestKey, withServiceStopped } from "./helpers.ts";
+import { call, callApp, control, createKey, storedRows, type TestKey, withServiceStopped } from "./helpers.ts";
 
 // Fault injection on the real engines: rows acknowledged = rows stored, no duplicates, losses counted.
 
@@ -22,17 +23,11 @@ function services(): Services {
 }
 
 async function send(key: string, body: unknown, headers: Record<string, string> = {}, query = "") {
-	const ctx = createExecutionContext();
-	const res = await app.fetch(
-		new Request(`http://ingest.test/ingest/logs${query}`, {
-			method: "POST",
-			headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
-			body: JSON.stringify(body),
-		}),
-		env,
-		ctx,
-	);
-	await waitOnExecutionContext(ctx);
+	const res = await callApp(app, `/ingest/logs${query}`, {
+		method: "POST",
+		headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
+		body: JSON.stringify(body),
+	});
 	return res;
 }
 

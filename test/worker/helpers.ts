@@ -1,13 +1,13 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { createClient } from "@clickhouse/client-web";
 import worker from "../../src/index.ts";
+import { call as callApp } from "../support/call.ts";
+
+export { callApp };
 
 /** Sends a request through the worker's real entry and waits for its background work (the ClickHouse write). */
-export async function call(path: string, init?: RequestInit): Promise<Response> {
-	const ctx = createExecutionContext();
-	const response = await worker.fetch(new Request(`http://ingest.test${path}`, init), env, ctx);
-	await waitOnExecutionContext(ctx);
-	return response;
+export function call(path: string, init?: RequestInit): Promise<Response> {
+	return callApp(worker, path, init);
 }
 
 /** The test stack's control plane: stop/start services for real, create and revoke keys as the CLI does. */

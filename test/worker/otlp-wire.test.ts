@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeLogsProtobuf, decodeTracesProtobuf } from "../../src/otlp/decode-protobuf.ts";
 import { ProtobufError, Reader } from "../../src/otlp/protobuf.ts";
-import { raw, tracesProtobuf } from "./fixtures/otlp-wire.ts";
+import { raw, tracesProtobuf } from "../fixtures/otlp-wire.ts";
 import { call, createKey, storedRows } from "./helpers.ts";
 
 // OTLP wire details from issue 13: int64 as JSON numbers, varints over 32 bits, protobuf error bodies.

@@ -24,6 +24,12 @@ import { call, createKey, storedRows } from "./helpers.ts";
 
 const PROTOBUF = "application/x-protobuf";
 const T0 = Date.UTC(2026, 1, 23, 12, 0, 0, 0);
+/**
+ * Times for the SDK as [seconds, nanoseconds]. A number would be read by the SDK's span as a performance.now()
+ * reading whenever it is not later than performance.now(), which in workerd counts from the epoch: a past time then
+ * gets a sub-millisecond clock offset added, and the stored start moved a millisecond now and then.
+ */
+const at = (ms: number): [number, number] => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
 
 const RESOURCE = {
 	"service.name": "checkout",
@@ -41,23 +47,23 @@ function makeSpans(): ReadableSpan[] {
 	const tracer = provider.getTracer("checkout-http", "0.9.0");
 	const root = tracer.startSpan("GET /api/cart", {
 		kind: 1, // SERVER
-		startTime: T0,
+		startTime: at(T0),
 		attributes: { "http.request.method": "GET", "http.response.status_code": 200, "app.flags": ["a", "b"] },
 	});
 	const parent = { ...root.spanContext(), isRemote: false };
 	// A child failing span, and a GenAI client span, with explicit parents.
 	const child = tracer.startSpan(
 		"db.query",
-		{ kind: 2, startTime: T0 + 10, attributes: { "db.system": "postgresql" } },
+		{ kind: 2, startTime: at(T0 + 10), attributes: { "db.system": "postgresql" } },
 		contextWith(parent),
 	);
 	child.setStatus({ code: 2, message: "connection reset" });
-	child.end(T0 + 35.6);
+	child.end(at(T0 + 35.6));
 	const llm = tracer.startSpan(
 		"chat gpt-4o",
 		{
 			kind: 2,
-			startTime: T0 + 40,
+			startTime: at(T0 + 40),
 			attributes: {
 				"gen_ai.operation.name": "chat",
 				"gen_ai.system": "openai",
@@ -69,8 +75,8 @@ function makeSpans(): ReadableSpan[] {
 		},
 		contextWith(parent),
 	);
-	llm.end(T0 + 2140);
-	root.end(T0 + 2145);
+	llm.end(at(T0 + 2140));
+	root.end(at(T0 + 2145));
 	return exporter.getFinishedSpans();
 }
 

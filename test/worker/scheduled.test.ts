@@ -1,8 +1,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config.ts";
-import type { Services } from "../../src/context.ts";
 import worker from "../../src/index.ts";
+import type { Services } from "../../src/ports.ts";
 import { createServices } from "../../src/services/index.ts";
 import { createKey, storedRows, type TestKey } from "./helpers.ts";
 

@@ -1,8 +1,17 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
-import { lambda } from "./fixtures/vercel.ts";
-import { call, control, createKey, revokeKey, storedRows, type TestKey, withServiceStopped } from "./helpers.ts";
+import { lambda } from "../fixtures/vercel.ts";
+import {
+	call,
+	callApp,
+	control,
+	createKey,
+	revokeKey,
+	storedRows,
+	type TestKey,
+	withServiceStopped,
+} from "./helpers.ts";
 
 // Everything a request can leave behind (responses, log lines, stored rows) is scanned for secrets:
 // key plaintexts, drain secrets, connection strings and tokens.
@@ -87,22 +96,17 @@ describe("secrets never leave", () => {
 		await withServiceStopped("clickhouse", () => send("/ingest/logs", other.key, `${log.slice(0, -2)}]}`));
 
 		// A worker whose settings are broken must say which, never what they hold.
-		const ctx = createExecutionContext();
 		const broken = {
 			...env,
 			DATABASE_URL: `${env.DATABASE_URL}?x=${drainSecret}`,
 			UPSTASH_REDIS_REST_URL: "not a url",
 		};
-		const res = await worker.fetch(
-			new Request("http://ingest.test/ingest/logs", {
-				method: "POST",
-				headers: { authorization: `Bearer ${k.key}` },
-				body: log,
-			}),
+		const res = await callApp(
+			worker,
+			"/ingest/logs",
+			{ method: "POST", headers: { authorization: `Bearer ${k.key}` }, body: log },
 			broken,
-			ctx,
 		);
-		await waitOnExecutionContext(ctx);
 		expect(res.status).toBe(500);
 		await record(res);
 

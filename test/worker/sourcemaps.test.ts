@@ -1,12 +1,12 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
 import { fingerprintError } from "../../src/ingest/fingerprint/index.ts";
+import type { SourceMapStore } from "../../src/ports.ts";
 import { createServices } from "../../src/services/index.ts";
-import type { SourceMapStore } from "../../src/sourcemaps/store.ts";
 import fixtures from "./fixtures/sourcemaps.json";
-import { call, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
+import { call, callApp, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
 
 // What the Next.js SDK does after a build (docs/design/sourcemaps.md): every *.map under distDir, posted
 // 20 to a request, `release` first, each file an application/json blob named by its path relative to distDir.
@@ -338,9 +338,7 @@ describe("errors resolved against the uploaded maps", () => {
 		};
 		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: failing }) });
 		const send = async (path: string, init: RequestInit) => {
-			const ctx = createExecutionContext();
-			const res = await app.fetch(new Request(`http://ingest.test${path}`, init), env, ctx);
-			await waitOnExecutionContext(ctx);
+			const res = await callApp(app, path, init);
 			return res;
 		};
 		const fresh = await createKey();
@@ -384,18 +382,12 @@ describe("errors resolved against the uploaded maps", () => {
 		};
 		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: hanging }) });
 		const fresh = await createKey();
-		const ctx = createExecutionContext();
 		const started = Date.now();
-		const res = await app.fetch(
-			new Request("http://ingest.test/ingest/errors", {
-				method: "POST",
-				headers: { authorization: `Bearer ${fresh.key}`, "content-type": "application/json" },
-				body: JSON.stringify({ error_message: "quantity must be positive for B-2", stack_trace: fixtures.b.stack }),
-			}),
-			env,
-			ctx,
-		);
-		await waitOnExecutionContext(ctx);
+		const res = await callApp(app, "/ingest/errors", {
+			method: "POST",
+			headers: { authorization: `Bearer ${fresh.key}`, "content-type": "application/json" },
+			body: JSON.stringify({ error_message: "quantity must be positive for B-2", stack_trace: fixtures.b.stack }),
+		});
 		expect(Date.now() - started).toBeLessThan(5000);
 		expect(await fingerprintOf(res)).toBe(
 			await fingerprintError({ errorMessage: "quantity must be positive for B-2", stackTrace: fixtures.b.stack }),

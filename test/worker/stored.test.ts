@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clearIsolateKeyCache } from "../../src/auth/lookup.ts";
 import { MAX_ATTRIBUTES, SHARED_BUDGET_FACTOR } from "../../src/otlp/attributes.ts";
-import { tracesProtobuf, wideResourceTraces } from "./fixtures/otlp-wire.ts";
+import { tracesProtobuf, wideResourceTraces } from "../fixtures/otlp-wire.ts";
 import { call, control, createKey, ingest, storedRows } from "./helpers.ts";
 
 // Every 200 is stored: bodies that were acknowledged and then refused by ClickHouse, before the fixes.

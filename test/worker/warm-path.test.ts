@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import type { Services } from "../../src/context.ts";
+import type { Services } from "../../src/ports.ts";
 import { BudgetStore } from "../../src/ratelimit/budget.ts";
 import { isolateServices } from "../../src/services/index.ts";
 import { createKey } from "./helpers.ts";

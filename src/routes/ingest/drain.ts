@@ -1,13 +1,13 @@
 import type { Context, Next } from "hono";
-import { Hono } from "hono/tiny";
-import type { AppEnv } from "../../context.ts";
-import { accept, provenance } from "../../http/accept.ts";
-import { contentTypeAccepted, MAX_BODY_BYTES, mediaType, NOT_UTF8, readBody } from "../../http/body.ts";
+import { NOT_UTF8 } from "../../failure.ts";
+import type { AppEnv } from "../../http/app-env.ts";
+import { contentTypeAccepted, mediaType } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
-import { noteIdempotency } from "../../http/idempotency.ts";
+import type { Decoded, Intake } from "../../http/intake.ts";
 import { json } from "../../http/respond.ts";
 import { verifyVercelSignature } from "../../ingest/signature.ts";
 import { drainRows } from "../../ingest/vercel.ts";
+import type { ApiKeyRecord } from "../../ports.ts";
 
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson", "application/jsonl"];
 
@@ -21,54 +21,58 @@ export async function vercelVerify(c: Context<AppEnv>, next: Next): Promise<void
 	if (verify) c.res.headers.set("x-vercel-verify", verify);
 }
 
-/** Vercel log drain: JSON array or NDJSON, optionally gzip, optionally signed; one log row per entry. */
-export function drainRoute(now: () => number) {
-	const app = new Hono<AppEnv>();
-
-	app.get("/", (c) => verification(c));
-
-	app.post("/", async (c) => {
-		if (!contentTypeAccepted(c.req.header("content-type"), NDJSON_TYPES)) {
-			throw new FailureError({ kind: "unsupported_media_type", what: "content-type" });
-		}
-		// As bytes: the entries are read one at a time from them (src/ingest/drain-parse.ts), not as one big text.
-		const body = await readBody(c.req.raw, MAX_BODY_BYTES, { binary: true, contentLength: c.get("contentLength") });
-		if (!body.ok) throw new FailureError(body.failure);
-		const event = c.get("event");
-		event.bytes = body.bytes;
-
-		const secret = c.get("apiKey").drainSecret;
-		if (secret) {
-			// Over the bytes as received; when Vercel compressed them, the decompressed bytes are accepted too.
-			const signature = c.req.header("x-vercel-signature") ?? "";
-			const valid =
-				(await verifyVercelSignature(secret, body.raw, signature)) ||
-				(body.decoded !== body.raw && (await verifyVercelSignature(secret, body.decoded, signature)));
-			if (!valid) throw new FailureError({ kind: "signature_invalid" });
-		}
-
-		await noteIdempotency(c, body.decoded, now());
-		const ndjson = NDJSON_TYPES.includes(mediaType(c.req.header("content-type")));
-		const drained = drainRows(body.decoded, ndjson, provenance(c, now()));
-		if (!drained.ok) throw new FailureError(drained.failure === "not_utf8" ? NOT_UTF8 : { kind: "malformed_json" });
-		const { rows, count, reasons } = drained;
-		c.set("wellFormed", drained.wellFormed);
-		if (count === 0) return verification(c);
-
-		const rejected = count - rows.length;
-		event.count = rows.length;
-		if (rejected > 0) Object.assign(event, { rejected, rejected_reasons: reasons });
-		if (rows.length === 0) {
-			event.outcome = "invalid_payload";
-			return json(c, { error: "No valid log drain entries", rejected }, 400);
-		}
-		const response = rejected > 0 ? { ok: true, count: rows.length, rejected } : { ok: true, count: rows.length };
-		return accept(c, [{ table: "logs", rows }], response);
-	});
-	return app;
+/**
+ * The Vercel signature of a body, against the project's drain secret: over the bytes as received and, when Vercel
+ * compressed them, over the decompressed bytes too. `required`: a project with a secret refuses unsigned bodies.
+ */
+export function vercelSignature(required: boolean) {
+	return async function verify(
+		body: { raw: Uint8Array<ArrayBuffer>; decoded: Uint8Array<ArrayBuffer> },
+		key: ApiKeyRecord,
+		headers: Headers,
+	) {
+		const secret = key.drainSecret;
+		const signature = headers.get("x-vercel-signature");
+		if (!secret || (signature === null && !required)) return undefined;
+		const valid =
+			(await verifyVercelSignature(secret, body.raw, signature ?? "")) ||
+			(body.decoded !== body.raw && (await verifyVercelSignature(secret, body.decoded, signature ?? "")));
+		return valid ? undefined : ({ kind: "signature_invalid" } as const);
+	};
 }
 
-function verification(c: Context<AppEnv>) {
+const verification: Decoded = {
+	answer: { status: 200, reply: { json: { ok: true, count: 0 } }, outcome: "drain_verification" },
+};
+
+/** GET /ingest/drain: Vercel's ownership check (the x-vercel-verify header is vercelVerify's). */
+export function drainVerification(c: Context<AppEnv>): Response {
 	c.get("event").outcome = "drain_verification";
 	return json(c, { ok: true, count: 0 });
 }
+
+/** POST /ingest/drain: Vercel log drain, JSON array or NDJSON, optionally gzip, optionally signed; a log row per entry. */
+export const drain: Intake<"json" | "ndjson"> = {
+	route: "drain",
+	format(contentType) {
+		if (NDJSON_TYPES.includes(mediaType(contentType))) return "ndjson";
+		return contentTypeAccepted(contentType) ? "json" : undefined;
+	},
+	// As bytes: the entries are read one at a time from them (src/ingest/drain-parse.ts), not as one big text.
+	binary: () => true,
+	sameBodySameRequest: true,
+	verify: vercelSignature(true),
+	decode(body, p): Decoded {
+		const drained = drainRows(body.decoded, body.format === "ndjson", p);
+		if (!drained.ok) throw new FailureError(drained.failure === "not_utf8" ? NOT_UTF8 : { kind: "malformed_json" });
+		const { rows, count, rejected } = drained;
+		if (count === 0) return verification;
+		if (rows.length === 0) {
+			const answer = { status: 400, reply: { json: { error: "No valid log drain entries", rejected: count } } };
+			return { answer: { ...answer, outcome: "invalid_payload" }, rejected };
+		}
+		const refused = count - rows.length;
+		const reply = refused > 0 ? { ok: true, count: rows.length, rejected: refused } : { ok: true, count: rows.length };
+		return { writes: [{ table: "logs", rows }], reply: { json: reply }, count: rows.length, rejected };
+	},
+};

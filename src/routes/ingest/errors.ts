@@ -1,16 +1,17 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.ts";
-import { accept, provenance } from "../../http/accept.ts";
-import { readJson, zodParse } from "../../http/validation.ts";
+import { jsonFormat } from "../../http/body.ts";
+import { type Intake, jsonOf } from "../../http/intake.ts";
+import { zodParse } from "../../http/validation.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
 import { fingerprintResolved } from "../../sourcemaps/fingerprint.ts";
 
-export function errorsHandler(now: () => number) {
-	return async function errors(c: Context<AppEnv>): Promise<Response> {
-		const json = await readJson(c, now);
-		const p = provenance(c, now());
+/** POST /ingest/errors: one error, fingerprinted (through its source maps, when the project uploaded some). */
+export const errors: Intake<"json"> = {
+	route: "errors",
+	format: jsonFormat,
+	async decode(body, p, lookups) {
+		const json = jsonOf(body);
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
 		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p);
 		// Frames with an uploaded map are fingerprinted as their original code, so a rebuild groups the same.
@@ -19,7 +20,7 @@ export function errorsHandler(now: () => number) {
 			stackTrace: row.stack_trace,
 			release: row.release,
 			project: p.projectId,
-			store: c.get("services").sourceMaps,
+			store: lookups.sourceMaps,
 			now: p.receivedAt,
 		});
 		row.fingerprint = fingerprint;
@@ -27,8 +28,11 @@ export function errorsHandler(now: () => number) {
 			resolved_stack_trace: resolved.status === "resolved" ? resolved.text : "",
 			symbolication: resolved.status,
 		});
-		c.get("event").count = 1;
-		if (resolved.status !== "none") c.get("event").symbolication = resolved.status;
-		return accept(c, [{ table: "errors", rows: [stored] }], { ok: true, fingerprint: row.fingerprint });
-	};
-}
+		return {
+			writes: [{ table: "errors", rows: [stored] }],
+			reply: { json: { ok: true, fingerprint } },
+			count: 1,
+			...(resolved.status === "none" ? {} : { facts: { symbolication: resolved.status } }),
+		};
+	},
+};

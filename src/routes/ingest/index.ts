@@ -1,26 +1,30 @@
 import { Hono } from "hono/tiny";
-import type { AppEnv, Deps } from "../../context.ts";
+import type { AppEnv, Deps } from "../../http/app-env.ts";
 import { ingestGate } from "../../http/ingest-gate.ts";
-import { drainRoute, vercelVerify } from "./drain.ts";
-import { errorsHandler } from "./errors.ts";
-import { llmHandler } from "./llm.ts";
-import { logsHandler } from "./logs.ts";
-import { deleteSourceMaps, sourceMapBodyLimit, uploadHandler } from "./sourcemaps.ts";
-import { tracesHandler } from "./traces.ts";
+import { intake } from "../../http/intake.ts";
+import { MAX_UPLOAD_BYTES } from "../../sourcemaps/upload.ts";
+import { drain, drainVerification, vercelVerify } from "./drain.ts";
+import { errors } from "./errors.ts";
+import { llm } from "./llm.ts";
+import { logs } from "./logs.ts";
+import { deleteSourceMaps, uploadHandler } from "./sourcemaps.ts";
+import { traces } from "./traces.ts";
 
-/** /ingest/*: the authenticated ingest gate, then the endpoint's handler (two steps per request). */
+/** /ingest/*: the authenticated ingest gate, then the endpoint (two steps per request). */
 export function ingestRoutes(deps: Deps) {
-	const now = deps.now;
 	const app = new Hono<AppEnv>();
-	app.use("/sourcemaps", sourceMapBodyLimit); // before the gate, which reads it
-	app.use("/drain/*", vercelVerify);
-	app.use(ingestGate(deps));
-	app.post("/logs", logsHandler(now));
-	app.post("/errors", errorsHandler(now));
-	app.post("/traces", tracesHandler(now));
-	app.post("/llm", llmHandler(now));
-	app.route("/drain", drainRoute(now));
-	app.post("/sourcemaps", uploadHandler(now));
-	app.delete("/sourcemaps/:release", deleteSourceMaps);
+	const gate = ingestGate(deps);
+	app.post("/logs", gate, intake(logs, deps));
+	app.post("/errors", gate, intake(errors, deps));
+	app.post("/traces", gate, intake(traces, deps));
+	app.post("/llm", gate, intake(llm, deps));
+	// The verification code goes on every drain answer, the gate's refusals included: around the gate.
+	app.get("/drain", vercelVerify, gate, drainVerification);
+	app.post("/drain", vercelVerify, gate, intake(drain, deps));
+	app.post("/sourcemaps", ingestGate(deps, { maxBodyBytes: MAX_UPLOAD_BYTES }), uploadHandler(deps.now));
+	app.delete("/sourcemaps/:release", gate, deleteSourceMaps);
+	// Everything else under /ingest passes the same gate: every path's preflight succeeds, and an unknown route is
+	// authenticated before its 404. Registered last: a matched route above answers before reaching it.
+	app.use(gate);
 	return app;
 }

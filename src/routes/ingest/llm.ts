@@ -1,17 +1,18 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.ts";
-import { accept, provenance } from "../../http/accept.ts";
-import { readJson, zodParse } from "../../http/validation.ts";
+import { jsonFormat } from "../../http/body.ts";
+import { type Intake, jsonOf } from "../../http/intake.ts";
+import { zodParse } from "../../http/validation.ts";
 import { fastLlm } from "../../ingest/fast.ts";
 import { llmRow } from "../../ingest/rows.ts";
 import { LlmBody } from "../../ingest/schemas.ts";
 
-export function llmHandler(now: () => number) {
-	return async function llm(c: Context<AppEnv>): Promise<Response> {
-		const json = await readJson(c, now);
+/** POST /ingest/llm: one LLM usage record. */
+export const llm: Intake<"json"> = {
+	route: "llm",
+	format: jsonFormat,
+	decode(body, p) {
+		const json = jsonOf(body);
 		// The fast path for the common case; zod decides (and renders the 400) otherwise.
-		const row = llmRow(fastLlm(json) ?? zodParse(LlmBody, json), provenance(c, now()));
-		c.get("event").count = 1;
-		return accept(c, [{ table: "llm_usage", rows: [row] }], { ok: true });
-	};
-}
+		const row = llmRow(fastLlm(json) ?? zodParse(LlmBody, json), p);
+		return { writes: [{ table: "llm_usage", rows: [row] }], reply: { json: { ok: true } }, count: 1 };
+	},
+};

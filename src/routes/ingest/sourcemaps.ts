@@ -1,18 +1,12 @@
 import { getMultipartBoundary } from "@remix-run/multipart-parser";
-import type { Context, Next } from "hono";
-import type { AppEnv } from "../../context.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/app-env.ts";
 import { mediaType } from "../../http/body.ts";
 import { FailureError } from "../../http/errors.ts";
 import { json } from "../../http/respond.ts";
 import { forgetProject } from "../../sourcemaps/cache.ts";
 import { checkRelease } from "../../sourcemaps/names.ts";
-import { MAX_UPLOAD_BYTES, storeUpload } from "../../sourcemaps/upload.ts";
-
-/** Declares the upload's 50 MB limit to the ingest gate, which refuses a larger declared body before any I/O. */
-export async function sourceMapBodyLimit(c: Context<AppEnv>, next: Next) {
-	c.set("maxBodyBytes", MAX_UPLOAD_BYTES);
-	await next();
-}
+import { storeUpload } from "../../sourcemaps/upload.ts";
 
 /**
  * Browser keys are public (the SDK falls back to NEXT_PUBLIC_DEEPTRACER_KEY): a request with an Origin is a

@@ -1,57 +1,15 @@
-import { indexKey, latestKey, mapKey, projectKey, releaseIndexPrefix, releaseMapPrefix } from "./names.ts";
+import type { SourceMapBucket, SourceMapStore, StoredMap } from "../ports.ts";
+import {
+	indexKey,
+	latestKey,
+	MAX_RELEASE_FILES,
+	mapKey,
+	projectKey,
+	releaseIndexPrefix,
+	releaseMapPrefix,
+} from "../sourcemaps/names.ts";
 
-/** A map accepted for storage: the bytes as uploaded and the lookup index built from them. */
-export interface StoredMap {
-	project: string;
-	release: string;
-	/** Normalised name, relative to the build folder (src/sourcemaps/names.ts). */
-	file: string;
-	map: Uint8Array<ArrayBuffer>;
-	index: Uint8Array<ArrayBuffer>;
-	keyId: string;
-	uploadedAt: number;
-}
-
-/** Where uploaded source maps live (R2). Every method takes the project from the API key, never from the client. */
-export interface SourceMapStore {
-	/** Records that the project uploads maps (before its first one is stored). */
-	markProject(project: string): Promise<void>;
-	/** Whether the project has ever uploaded a map: false spares an error every per-frame lookup. */
-	hasMaps(project: string): Promise<boolean>;
-	put(map: StoredMap): Promise<void>;
-	/** Removes every map of the release; the number of objects removed (0 is not an error). */
-	deleteRelease(project: string, release: string): Promise<number>;
-	/** The file names uploaded under the release (bounded: MAX_RELEASE_FILES). */
-	releaseFiles(project: string, release: string): Promise<string[]>;
-	/** The release that last uploaded this file name, or null. */
-	latestRelease(project: string, file: string): Promise<string | null>;
-	/** The lookup index of one map, or null when there is none. */
-	index(project: string, release: string, file: string): Promise<ArrayBuffer | null>;
-}
-
-/** A release with more maps than this is not a build: the rest are not searched by suffix (exact names still are). */
-export const MAX_RELEASE_FILES = 5000;
-
-/**
- * The part of an R2 bucket binding used here, written out so that dev tooling and the bench (plain Node, no
- * Workers types) type-check the worker's sources too; an R2Bucket is one.
- */
-export interface SourceMapBucket {
-	put(
-		key: string,
-		value: ArrayBuffer | ArrayBufferView | string,
-		options?: { httpMetadata?: { contentType?: string }; customMetadata?: Record<string, string> },
-	): Promise<unknown>;
-	get(key: string): Promise<{ text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> } | null>;
-	head(key: string): Promise<{ customMetadata?: Record<string, string> } | null>;
-	delete(keys: string | string[]): Promise<void>;
-	list(options: {
-		prefix: string;
-		limit: number;
-		cursor?: string;
-	}): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
-}
-
+/** Uploaded source maps in R2, laid out by project (README "Source maps"; the key names are sourcemaps/names.ts). */
 export class R2SourceMapStore implements SourceMapStore {
 	private readonly bucket: SourceMapBucket;
 	constructor(bucket: SourceMapBucket) {
@@ -128,4 +86,19 @@ export class R2SourceMapStore implements SourceMapStore {
 		const object = await this.bucket.get(indexKey(project, release, file));
 		return object ? await object.arrayBuffer() : null;
 	}
+}
+
+/** A worker deployed without the SOURCEMAPS binding: uploads answer 503 and errors are stored unresolved. */
+const unbound: SourceMapStore = {
+	markProject: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	hasMaps: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	put: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	deleteRelease: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	releaseFiles: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	latestRelease: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	index: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+};
+
+export function sourceMapStore(bucket: SourceMapBucket | undefined): SourceMapStore {
+	return bucket ? new R2SourceMapStore(bucket) : unbound;
 }

@@ -1,7 +1,8 @@
-import type { Config } from "./config.ts";
-import type { WideEvent } from "./http/wide-event.ts";
-import type { BudgetStore, LimitAnswer } from "./ratelimit/budget.ts";
-import type { SourceMapStore } from "./sourcemaps/store.ts";
+import type { LimitAnswer } from "./ratelimit/budget.ts";
+
+// The ports: every record that crosses a store boundary and every store interface. The worker reaches a store
+// only through these (services/ implements them; tests swap them through createApp(deps)). This file imports
+// nothing but the rate limiter's answer type: it is the bottom of the import graph (test/dev/layers.test.ts).
 
 /** What authentication learned from the key: identity always comes from here, never from the body. */
 export interface ApiKeyRecord {
@@ -64,7 +65,24 @@ export interface InsertOptions {
 	timeoutMs?: number;
 }
 
-/** The event store (ClickHouse). Rejects when the rows were not stored. */
+/**
+ * Why an insert failed, as delivery acts on it. transient: retry within the budget, then spill. data: the rows are
+ * at fault (retrying cannot help): split to isolate them. persistent: the store refuses for a reason a retry will
+ * not fix now (auth, schema): spill at once for replay.
+ */
+export type InsertFailure = "transient" | "data" | "persistent";
+
+/** What an EventWriter rejects with when it knows why (anything else is taken as transient). */
+export class InsertError extends Error {
+	readonly kind: InsertFailure;
+	constructor(kind: InsertFailure, message: string) {
+		super(message);
+		this.name = "InsertError";
+		this.kind = kind;
+	}
+}
+
+/** The event store (ClickHouse). Rejects when the rows were not stored, with an InsertError when it knows why. */
 export interface EventWriter {
 	insert(table: EventTable, rows: readonly object[], opts?: InsertOptions): Promise<void>;
 	ping(): Promise<void>;
@@ -133,68 +151,51 @@ export interface Services {
 	idempotency: IdempotencyLedger;
 }
 
-export interface DeliveryOptions {
-	/** Total time for attempts before the rows go to the spill; well under the 30 s waitUntil cut. */
-	budgetMs: number;
-	maxAttemptMs: number;
-	baseBackoffMs: number;
-	maxBackoffMs: number;
+/** A map accepted for storage: the bytes as uploaded and the lookup index built from them. */
+export interface StoredMap {
+	project: string;
+	release: string;
+	/** Normalised name, relative to the build folder (src/sourcemaps/names.ts). */
+	file: string;
+	map: Uint8Array<ArrayBuffer>;
+	index: Uint8Array<ArrayBuffer>;
+	keyId: string;
+	uploadedAt: number;
 }
 
-/** How rate limits are decided at the edge (README "Rate limits"). */
-export interface LimitOptions {
-	/** Budgets of this isolate (module scope in production; each test app may have its own, as isolates do). */
-	budgets: BudgetStore;
-	/** The longest a locally admitted request waits before it is reported to Redis (T). */
-	flushMs: number;
-	/** How long a request waits for Redis before it goes through (fail open). */
-	syncTimeoutMs: number;
+/** Where uploaded source maps live (R2). Every method takes the project from the API key, never from the client. */
+export interface SourceMapStore {
+	/** Records that the project uploads maps (before its first one is stored). */
+	markProject(project: string): Promise<void>;
+	/** Whether the project has ever uploaded a map: false spares an error every per-frame lookup. */
+	hasMaps(project: string): Promise<boolean>;
+	put(map: StoredMap): Promise<void>;
+	/** Removes every map of the release; the number of objects removed (0 is not an error). */
+	deleteRelease(project: string, release: string): Promise<number>;
+	/** The file names uploaded under the release (bounded: MAX_RELEASE_FILES). */
+	releaseFiles(project: string, release: string): Promise<string[]>;
+	/** The release that last uploaded this file name, or null. */
+	latestRelease(project: string, file: string): Promise<string | null>;
+	/** The lookup index of one map, or null when there is none. */
+	index(project: string, release: string, file: string): Promise<ArrayBuffer | null>;
 }
 
-export interface AppDeps {
-	/**
-	 * The services for a parsed config. Production builds them once per isolate and config: they hold no I/O
-	 * object of any request (every call makes its own fetch), so requests may share them.
-	 */
-	createServices(config: Config): Services;
-	/** The clock of every timestamp the app makes (received_at, key freshness, health); Date.now unless a test sets it. */
-	now?(): number;
-	delivery?: Partial<DeliveryOptions>;
-	limits?: Partial<LimitOptions>;
-}
-
-/** A request sent with an Idempotency-Key, as the ledger placed it. */
-export interface IdempotentRequest {
-	key: string;
-	/** The base of its chunks' insert_deduplication_token: project, route, key and body. */
-	token: string;
-	/** The first attempt's arrival (or now, when the ledger could not be asked). */
-	receivedAt: number;
-	/** The first attempt's rows are already held: answer without writing. */
-	held: boolean;
-}
-
-/** AppDeps with its defaults applied, once, by createApp: what routes and middleware are given. */
-export type Deps = AppDeps & { now(): number };
-
-export interface AppEnv {
-	Bindings: Env;
-	Variables: {
-		requestId: string;
-		config: Config;
-		services: Services;
-		event: WideEvent;
-		apiKey: ApiKeyRecord;
-		delivery: DeliveryOptions;
-		/** Set only for a request with an Idempotency-Key (src/http/idempotency.ts). */
-		idempotency: IdempotentRequest | undefined;
-		/** Set when the body text is known to hold no lone-surrogate escape, so its rows need no repair (http/accept.ts). */
-		wellFormed: boolean | undefined;
-		/** A route's own body limit, set before the ingest gate reads Content-Length (unset: MAX_BODY_BYTES). */
-		maxBodyBytes: number | undefined;
-		/** The request's Content-Length header as the gate read it (null: none). */
-		contentLength: string | null;
-		/** This request's response headers (src/http/respond.ts). */
-		headers: Record<string, string>;
-	};
+/**
+ * The part of an R2 bucket binding used here, written out so that dev tooling and the bench (plain Node, no
+ * Workers types) type-check the worker's sources too; an R2Bucket is one.
+ */
+export interface SourceMapBucket {
+	put(
+		key: string,
+		value: ArrayBuffer | ArrayBufferView | string,
+		options?: { httpMetadata?: { contentType?: string }; customMetadata?: Record<string, string> },
+	): Promise<unknown>;
+	get(key: string): Promise<{ text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> } | null>;
+	head(key: string): Promise<{ customMetadata?: Record<string, string> } | null>;
+	delete(keys: string | string[]): Promise<void>;
+	list(options: {
+		prefix: string;
+		limit: number;
+		cursor?: string;
+	}): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
 }
