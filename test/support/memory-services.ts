@@ -1,0 +1,241 @@
+import type {
+	ApiKeyRecord,
+	CachedKey,
+	EventTable,
+	FirstAttempt,
+	Services,
+	SourceMapStore,
+	SpilledChunk,
+	SpillStats,
+	StoredMap,
+} from "../../src/ports.ts";
+import type { LimitAnswer } from "../../src/ratelimit/budget.ts";
+import { sha256Hex } from "../../src/util/hex.ts";
+
+// Every store behind its port, in memory: the route tier (test/routes/) and the bench run the real createApp over
+// these, with no engine. Faithful to the ports' contracts (a cache entry is what the key store said, a limiter count
+// moves with every call, the ledger answers the first attempt), never to a vendor's wire protocol: what the engines
+// do is test/worker/'s and test/stack/'s to show.
+
+export interface MemoryOptions {
+	/** Every key hash is this key (the bench: no lookup can miss). */
+	anyKey?: ApiKeyRecord;
+	/** Keep the rows inserted (tests read them); the bench drops them so a long run holds no memory. */
+	keepRows?: boolean;
+	/** The limiter admits everything (the bench sends far more than a key's limit). */
+	unlimited?: boolean;
+}
+
+export interface MemoryServices {
+	services: Services;
+	/** Rows written, by table (with keepRows). */
+	inserted: Record<EventTable, object[]>;
+	/** Calls made, by port and method ("limiter.limit", "events.insert", ...). */
+	calls: Map<string, number>;
+	/** Stores a key the way `npm run keys -- create` does: the record under the key's hash; answers the plaintext. */
+	addKey(record?: Partial<ApiKeyRecord>): Promise<{ key: string; record: ApiKeyRecord }>;
+	/** Ports that reject every call from now on (an unreachable store). */
+	down: Set<keyof Services>;
+}
+
+const WINDOW_MS = 60_000;
+let keys = 0;
+
+export function memoryServices(options: MemoryOptions = {}): MemoryServices {
+	const records = new Map<string, ApiKeyRecord>();
+	const cache = new Map<string, CachedKey>();
+	const counts = new Map<string, { window: number; used: number }>();
+	const ledger = new Map<string, FirstAttempt>();
+	const maps = new Map<string, StoredMap>();
+	const spilled: SpilledChunk[] = [];
+	const inserted: Record<EventTable, object[]> = { logs: [], errors: [], spans: [], llm_usage: [] };
+	const calls = new Map<string, number>();
+	const down = new Set<keyof Services>();
+	const keep = options.keepRows ?? true;
+
+	/** Counts the call; rejects as an unreachable store would when the port is down. */
+	const call = (port: keyof Services, method: string) => {
+		const name = `${port}.${method}`;
+		calls.set(name, (calls.get(name) ?? 0) + 1);
+		if (down.has(port)) throw new Error(`${port} is unreachable`);
+	};
+	const record = (hash: string) => options.anyKey ?? records.get(hash) ?? null;
+
+	const sourceMaps: SourceMapStore = {
+		async markProject(project) {
+			call("sourceMaps", "markProject");
+			maps.set(`p/${project}`, undefined as unknown as StoredMap);
+		},
+		async hasMaps(project) {
+			call("sourceMaps", "hasMaps");
+			return maps.has(`p/${project}`);
+		},
+		async put(m) {
+			call("sourceMaps", "put");
+			maps.set(`m/${m.project}/${m.release}/${m.file}`, m);
+			maps.set(`u/${m.project}/${m.file}`, m);
+		},
+		async deleteRelease(project, release) {
+			call("sourceMaps", "deleteRelease");
+			let n = 0;
+			for (const k of [...maps.keys()])
+				if (k.startsWith(`m/${project}/${release}/`)) {
+					maps.delete(k);
+					n++;
+				}
+			return n;
+		},
+		async releaseFiles(project, release) {
+			call("sourceMaps", "releaseFiles");
+			const prefix = `m/${project}/${release}/`;
+			return [...maps.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+		},
+		async latestRelease(project, file) {
+			call("sourceMaps", "latestRelease");
+			return maps.get(`u/${project}/${file}`)?.release ?? null;
+		},
+		async index(project, release, file) {
+			call("sourceMaps", "index");
+			const m = maps.get(`m/${project}/${release}/${file}`);
+			return m ? m.index.slice().buffer : null;
+		},
+	};
+
+	const services: Services = {
+		keys: {
+			async findByHash(hash) {
+				call("keys", "findByHash");
+				return record(hash);
+			},
+			async touchLastUsed() {
+				call("keys", "touchLastUsed");
+			},
+			async ping() {
+				call("keys", "ping");
+			},
+		},
+		keyCache: {
+			async lookup(hash) {
+				call("keyCache", "lookup");
+				const entry = options.anyKey ? { record: options.anyKey, fetchedAt: Date.now() } : cache.get(hash);
+				return { entry, failures: 0 };
+			},
+			async set(hash, entry) {
+				call("keyCache", "set");
+				cache.set(hash, entry);
+			},
+			async claimTouch() {
+				call("keyCache", "claimTouch");
+				return true;
+			},
+			async recordAuthFailure() {
+				call("keyCache", "recordAuthFailure");
+			},
+			async ping() {
+				call("keyCache", "ping");
+			},
+		},
+		limiter: {
+			// A fixed window per identifier: enough for the gate's behaviour (the sliding window is @upstash/ratelimit's).
+			async limit(id, perMinute, rate): Promise<LimitAnswer> {
+				call("limiter", "limit");
+				const window = Math.floor(Date.now() / WINDOW_MS);
+				const count = counts.get(id);
+				const c = count && count.window === window ? count : { window, used: 0 };
+				counts.set(id, c);
+				// As the library's script: a batch that crosses the limit is counted and refused; one sent once the limit
+				// is reached is not counted.
+				if (options.unlimited)
+					return { success: true, limit: perMinute, remaining: perMinute - rate, reset: (window + 1) * WINDOW_MS };
+				const reached = c.used >= perMinute;
+				if (!reached) c.used += rate;
+				const success = !reached && c.used <= perMinute;
+				const reset = (window + 1) * WINDOW_MS;
+				return { success, limit: perMinute, remaining: Math.max(0, perMinute - c.used), reset };
+			},
+		},
+		events: {
+			async insert(table, rows) {
+				call("events", "insert");
+				if (keep) inserted[table].push(...rows);
+			},
+			async ping() {
+				call("events", "ping");
+			},
+		},
+		spill: {
+			async put(chunk) {
+				call("spill", "put");
+				spilled.push(chunk);
+			},
+			async oldest(limit) {
+				call("spill", "oldest");
+				return spilled.slice(0, limit).map(({ rows: _, ...ref }) => ref);
+			},
+			async rows(chunk) {
+				call("spill", "rows");
+				return spilled.find((s) => s.id === chunk.id)?.rows ?? null;
+			},
+			async remove(id) {
+				call("spill", "remove");
+				const at = spilled.findIndex((s) => s.id === id);
+				if (at >= 0) spilled.splice(at, 1);
+			},
+			async quarantine() {
+				call("spill", "quarantine");
+			},
+			async stats(): Promise<SpillStats> {
+				call("spill", "stats");
+				return { depth: spilled.length, oldestAt: spilled[0]?.spilledAt ?? null, lastInsertAt: null };
+			},
+			async noteInsert() {
+				call("spill", "noteInsert");
+			},
+			async claimReplay() {
+				call("spill", "claimReplay");
+				return true;
+			},
+			async releaseReplay() {
+				call("spill", "releaseReplay");
+			},
+		},
+		sourceMaps,
+		idempotency: {
+			async claim(token, receivedAt) {
+				call("idempotency", "claim");
+				const first = ledger.get(token);
+				if (first) return first;
+				ledger.set(token, { receivedAt, held: false });
+				return { receivedAt, held: false };
+			},
+			async markHeld(token, receivedAt) {
+				call("idempotency", "markHeld");
+				if (ledger.has(token)) ledger.set(token, { receivedAt, held: true });
+			},
+		},
+	};
+
+	return {
+		services,
+		inserted,
+		calls,
+		down,
+		async addKey(fields = {}) {
+			const key = `dt_memory${String(++keys).padStart(8, "0")}${crypto.randomUUID().replaceAll("-", "")}`;
+			const rec: ApiKeyRecord = {
+				id: crypto.randomUUID(),
+				projectId: crypto.randomUUID(),
+				projectName: "memory",
+				allowedOrigins: [],
+				rateLimit: null,
+				expiresAt: null,
+				revokedAt: null,
+				drainSecret: null,
+				vercelVerify: null,
+				...fields,
+			};
+			records.set(await sha256Hex(key), rec);
+			return { key, record: rec };
+		},
+	};
+}
