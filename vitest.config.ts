@@ -8,6 +8,10 @@ export default defineConfig({
 	test: {
 		// Worker logs (one JSON line per request) only for failing tests.
 		silent: "passed-only",
+		// Vitest's default on 2 cores is one worker, which runs the three projects one after another. Most test time
+		// is waiting (on the engines, on replays, on wrangler dev): the worker project's files (one at a time, as
+		// they share a stack) run beside the node project's and the unit tier.
+		maxWorkers: 3,
 		// CI asks for a JSON report too, to print a one-line summary.
 		reporters: process.env.VITEST_JSON_REPORT
 			? ["default", ["json", { outputFile: process.env.VITEST_JSON_REPORT }]]
@@ -27,6 +31,10 @@ export default defineConfig({
 				// The worker inside workerd, against the real engines of a stack started for the run.
 				plugins: [
 					cloudflareTest(async ({ inject }) => ({
+						// No --verbose for workerd: it printed an internal stack trace for every refused connection (the
+						// outage tests stop services on purpose), thousands of lines in a green run. Errors of the worker
+						// still fail their test, and its console output still shows for a failing one.
+						verbose: false,
 						wrangler: { configPath: "./wrangler.toml" },
 						miniflare: {
 							bindings: {
@@ -47,8 +55,13 @@ export default defineConfig({
 					name: "worker",
 					include: ["test/worker/**/*.test.ts"],
 					globalSetup: ["./test/global-setup.ts"],
-					// One stack serves every file and some tests stop its services: files run one at a time.
+					// One stack serves every file and some tests stop its services: files run one at a time, in one
+					// workerd (a worker per file cost two seconds of startup each). Module state therefore outlives a file:
+					// tests use keys, projects and client addresses of their own, and reset the isolate caches they test.
 					fileParallelism: false,
+					isolate: false,
+					// Vitest runs a project of one file at a time in a phase of its own: after the other two.
+					sequence: { groupOrder: 1 },
 					testTimeout: 30_000,
 					hookTimeout: 60_000,
 				},
@@ -59,7 +72,8 @@ export default defineConfig({
 				plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: fuzz } })],
 				test: {
 					name: "unit",
-					include: ["test/unit/**/*.test.ts"],
+					// Pure logic, and the routes over in-memory services (test/support/): the real app, no engine.
+					include: ["test/unit/**/*.test.ts", "test/routes/**/*.test.ts"],
 					// Nothing here keeps state between files: one workerd for them all saves a second of startup per file.
 					isolate: false,
 				},

@@ -68,15 +68,15 @@ describe("ClickHouse outage under sustained load", () => {
 	it("stores exactly the rows acknowledged, once each, after the spill is replayed", async () => {
 		const k = await createKey();
 		await drainSpill();
-		const total = 2000;
+		const total = 1000;
 		const concurrency = 50;
 		const perRequest = 3;
 		let acknowledged = 0;
 		let refused = 0;
 		let spilledDuringOutage = 0;
 		for (let wave = 0; wave < total / concurrency; wave++) {
-			if (wave === 10) await control("/services/clickhouse/stop");
-			if (wave === 30) {
+			if (wave === 5) await control("/services/clickhouse/stop");
+			if (wave === 15) {
 				spilledDuringOutage = (await services().spill.stats()).depth;
 				await control("/services/clickhouse/start");
 			}
