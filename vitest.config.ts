@@ -76,6 +76,8 @@ export default defineConfig({
 					include: ["test/unit/**/*.test.ts", "test/routes/**/*.test.ts"],
 					// Nothing here keeps state between files: one workerd for them all saves a second of startup per file.
 					isolate: false,
+					// The property tests take seconds of CPU; a loaded machine must not turn that into a failure.
+					testTimeout: 60_000,
 				},
 			},
 		],

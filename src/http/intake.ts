@@ -1,8 +1,10 @@
 import type { Context } from "hono";
 import type { Failure } from "../failure.ts";
+import { LIMITS } from "../ingest/limits.ts";
 import { type Rejections, rejectedCount } from "../ingest/rejections.ts";
 import type { Provenance } from "../ingest/rows.ts";
 import type { ApiKeyRecord, SourceMapStore } from "../ports.ts";
+import { clip } from "../util/text.ts";
 import { bytesParseWellFormed, parseJson, parsesWellFormed } from "../util/utf8.ts";
 import { acknowledge, type Write } from "./accept.ts";
 import type { AppEnv, Deps } from "./app-env.ts";
@@ -44,6 +46,8 @@ export type Decoded =
 			reply: Reply;
 			/** Items accepted (the wide event's `count`). */
 			count: number;
+			/** Field paths clipped to their bound, over all rows (the wide event's `truncated`). */
+			truncated?: number;
 			rejected?: Rejections;
 			/** Facts for the wide event only this route knows (how an error was symbolicated). */
 			facts?: RouteFacts;
@@ -64,6 +68,12 @@ export interface Intake<F extends string> {
 	decode(body: Body<F>, p: Provenance, lookups: Lookups): Decoded | Promise<Decoded>;
 	/** The route's own rendering of a body it cannot read (OTLP: a google.rpc.Status in the request's encoding). */
 	unreadable?(format: F, failure: Failure): Reply | undefined;
+}
+
+/** The sender as the DeepTracer SDK names itself (x-deeptracer-sdk: "core/0.8.3"), bounded; "" when absent. */
+function senderOf(req: Request): string {
+	const sdk = req.headers.get("x-deeptracer-sdk");
+	return sdk === null ? "" : clip(sdk.trim(), LIMITS.name);
 }
 
 /** The parsed JSON of a body, or the documented 400 for malformed JSON. */
@@ -108,7 +118,8 @@ export function intake<F extends string>(spec: Intake<F>, deps: Deps) {
 		const scope = { project: key.projectId, route: spec.route, sameBody: spec.sameBodySameRequest === true };
 		const identity = await identify(c.req.header("idempotency-key"), scope, read.decoded);
 		if (identity?.key !== undefined) setHeader(c, "Idempotency-Key", identity.key);
-		const p: Provenance = { projectId: key.projectId, apiKeyId: key.id, receivedAt: now() };
+		const p: Provenance = { projectId: key.projectId, apiKeyId: key.id, receivedAt: now(), sdk: senderOf(c.req.raw) };
+		if (p.sdk !== "") event.sdk = p.sdk;
 		const services = c.get("services");
 
 		const decoded = await spec.decode(body, p, services);
@@ -119,6 +130,7 @@ export function intake<F extends string>(spec: Intake<F>, deps: Deps) {
 			return reply(c, decoded.answer.reply, decoded.answer.status);
 		}
 		event.count = decoded.count;
+		if (decoded.truncated) event.truncated = decoded.truncated;
 		if (decoded.facts) Object.assign(event, decoded.facts);
 		const writes = decoded.writes.filter((w) => w.rows.length > 0);
 		// Nothing to store (an empty export, or everything rejected but answered 200): no write.

@@ -23,6 +23,10 @@ export interface WideEvent {
 	count?: number;
 	rejected?: number;
 	rejected_reasons?: Rejections;
+	/** Field paths clipped to their bound over the request's rows (each row lists its own in `truncated`). */
+	truncated?: number;
+	/** The sender's x-deeptracer-sdk ("core/0.8.3"). */
+	sdk?: string;
 	/** Source map uploads: files refused for themselves. */
 	refused?: number;
 	/** Errors: how the stack was resolved against source maps, when it had maps. */

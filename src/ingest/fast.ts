@@ -1,22 +1,14 @@
-import { depthExceeds } from "./json-object.ts";
-import { LIMITS } from "./limits.ts";
-import { clickhouseTime, type ErrorRow, isoTime, type LogRow, type Provenance } from "./rows.ts";
-import {
-	ISO_DATETIME,
-	type LlmPayload,
-	LOG_LEVELS,
-	MAX_COST,
-	MAX_TIME,
-	MIN_TIME,
-	SEVERITIES,
-	SPAN_STATUSES,
-	type SpanPayload,
-} from "./schemas.ts";
+import { bracketsAtLeast, depthExceeds } from "./json-object.ts";
+import { LIMITS, MAX_COST, MAX_COUNT, MAX_TIME, MIN_TIME } from "./limits.ts";
+import { clickhouseTime, type ErrorRow, isoTime, type LogRow, NOTHING_CLIPPED, type Provenance } from "./rows.ts";
+import { ISO_DATETIME, type LlmPayload, LOG_LEVELS, SEVERITIES, SPAN_STATUSES, type SpanPayload } from "./schemas.ts";
 
 // The fast path of validation: plain checks that accept a body only when the zod schemas of schemas.ts would,
 // and produce the same output. Anything else (invalid, or merely unusual) bails out to zod, which decides and
 // renders the documented 400. So zod stays the one definition of the contract; this file is an optimisation
 // of its common case, and test/unit/fast.test.ts checks it against zod on generated and mutated bodies.
+// "Unusual" includes every value past a bound of limits.ts: such a body is valid, and zod's path (rows.ts) clips
+// it and lists what it clipped; here a row is only ever built whole, its `truncated` empty.
 
 /** Thrown to leave the fast path; never escapes this module. */
 const BAIL: unique symbol = Symbol("bail");
@@ -55,28 +47,24 @@ function number(v: unknown, max: number): number {
 	return v;
 }
 
-const count = (v: unknown) => Math.round(number(v, Number.MAX_SAFE_INTEGER));
+const count = (v: unknown) => Math.round(number(v, MAX_COUNT));
 
-/** metadata / context: a plain object, at most LIMITS.objectDepth deep; output is its JSON text. */
-function optionalJsonObject(v: unknown): string | undefined {
+/** A metadata / context object as JSON.parse made it (an own "__proto__" key is zod's to drop: left to it). */
+function optionalObject(v: unknown): Record<string, unknown> | undefined {
 	if (v === undefined) return undefined;
 	const o = object(v);
-	// zod's record drops an own "__proto__" key; leave that rare case to it.
 	if (Object.hasOwn(o, "__proto__")) bail();
-	const text = JSON.stringify(o);
-	if (text.length > LIMITS.objectBytes) bail();
-	// A value deeper than the limit sits inside at least that many containers, each an opening bracket in the
-	// text: only then is the value walked (exactly, as zod does).
-	if (bracketsAtLeast(text, LIMITS.objectDepth) && depthExceeds(o, LIMITS.objectDepth)) bail();
-	return text;
+	return o;
 }
 
-/** True when `text` holds at least `n` of "{" and "[" together (counted by search, stopping at n). */
-function bracketsAtLeast(text: string, n: number): boolean {
-	let count = 0;
-	for (let i = text.indexOf("{"); i !== -1 && count < n; i = text.indexOf("{", i + 1)) count++;
-	for (let i = text.indexOf("["); i !== -1 && count < n; i = text.indexOf("[", i + 1)) count++;
-	return count >= n;
+/** metadata / context within LIMITS.objectBytes and LIMITS.objectDepth: its JSON text (past them: zod's path). */
+function optionalJsonObject(v: unknown): string | undefined {
+	const o = optionalObject(v);
+	if (o === undefined) return undefined;
+	const text = JSON.stringify(o);
+	if (text.length > LIMITS.objectBytes) bail();
+	if (bracketsAtLeast(text, LIMITS.objectDepth) && depthExceeds(o, LIMITS.objectDepth)) bail();
+	return text;
 }
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -196,6 +184,8 @@ function logRowsOf(v: unknown, p: Provenance): LogRow[] {
 			request_id: optionalString(e.request_id, LIMITS.id) ?? "",
 			context: optionalString(e.context, LIMITS.name) ?? "",
 			vercel_id: optionalString(e.vercel_id, LIMITS.id) ?? "",
+			truncated: NOTHING_CLIPPED,
+			sdk: p.sdk,
 		};
 	}
 	return rows;
@@ -241,6 +231,8 @@ function errorRowOf(v: unknown, p: Provenance): ErrorRow {
 		trace_id: optionalString(b.trace_id, LIMITS.id) ?? "",
 		user_id: optionalString(b.user_id, LIMITS.id) ?? "",
 		breadcrumbs: breadcrumbsText(b.breadcrumbs),
+		truncated: NOTHING_CLIPPED,
+		sdk: p.sdk,
 	};
 }
 
@@ -256,7 +248,7 @@ function spanBody(v: unknown): SpanPayload {
 		start_time: timestamp(b.start_time),
 		duration_ms: count(b.duration_ms),
 		status: b.status === undefined ? "ok" : oneOf(b.status, SPAN_STATUSES),
-		metadata: optionalJsonObject(b.metadata),
+		metadata: optionalObject(b.metadata),
 		release: optionalString(b.release, LIMITS.release),
 	};
 }
@@ -273,7 +265,7 @@ function llmBody(v: unknown): LlmPayload {
 		output_tokens: count(b.output_tokens),
 		cost_usd: b.cost_usd === undefined ? 0 : number(b.cost_usd, MAX_COST),
 		latency_ms: count(b.latency_ms),
-		metadata: optionalJsonObject(b.metadata),
+		metadata: optionalObject(b.metadata),
 		release: optionalString(b.release, LIMITS.release),
 	};
 }

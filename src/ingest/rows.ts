@@ -1,10 +1,18 @@
+import { type Clips, NOTHING_CLIPPED } from "./clip.ts";
+import { LIMITS, MAX_COST, MAX_COUNT } from "./limits.ts";
 import type { ErrorPayload, LlmPayload, LogsPayload, SpanPayload } from "./schemas.ts";
 
-/** Who sent the rows and when: always from the API key and the server clock, never from the body. */
+// Rows from validated bodies (zod's output): every field the contract leaves unbounded is clipped here to the bounds
+// of limits.ts, and the row's `truncated` lists what was (src/ingest/clip.ts). The fast path (fast.ts) builds the
+// same rows for bodies that need no clipping, and leaves the others to zod and these functions.
+
+/** Who sent the rows and when: always from the API key, the server clock and the request, never from the body. */
 export interface Provenance {
 	projectId: string;
 	apiKeyId: string;
 	receivedAt: number;
+	/** The sender's x-deeptracer-sdk header ("core/0.8.3"), "" when absent. */
+	sdk: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -45,11 +53,26 @@ export interface LogRow {
 	request_id: string;
 	context: string;
 	vercel_id: string;
+	/** The paths of the fields clipped to their bound; empty when none was. */
+	truncated: readonly string[];
+	sdk: string;
 }
 
-export function logRows(body: LogsPayload, p: Provenance): LogRow[] {
+/** The fields of a batch shared by its rows (service, environment), clipped once; their paths go on every row. */
+function batchFields(body: { service: string; environment: string }, c: Clips) {
+	const service = c.text(body.service, LIMITS.name, "service");
+	const environment = c.text(body.environment, LIMITS.name, "environment");
+	return { service, environment, clipped: c.shared() };
+}
+
+const object = (c: Clips, v: Record<string, unknown> | undefined, path: string) =>
+	v === undefined ? "{}" : c.object(v, path);
+const text = (c: Clips, v: string | undefined, max: number, path: string) =>
+	v === undefined ? "" : c.text(v, max, path);
+
+export function logRows(body: LogsPayload, p: Provenance, c: Clips): LogRow[] {
 	const receivedAt = clickhouseTime(p.receivedAt);
-	const { service, environment } = body;
+	const { service, environment, clipped } = batchFields(body, c);
 	const release = body.release ?? "";
 	const logs = body.logs;
 	const rows: LogRow[] = new Array(logs.length);
@@ -60,18 +83,20 @@ export function logRows(body: LogsPayload, p: Provenance): LogRow[] {
 			project_id: p.projectId,
 			api_key_id: p.apiKeyId,
 			received_at: receivedAt,
-			timestamp: log.timestamp === undefined ? receivedAt : clickhouseTime(log.timestamp),
+			timestamp: log.timestamp === undefined ? receivedAt : clickhouseTime(c.time(log.timestamp, "timestamp")),
 			service,
 			environment,
 			release: log.release ?? release,
 			level: log.level,
-			message: log.message,
-			metadata: log.metadata ?? "{}",
-			trace_id: log.trace_id ?? "",
-			span_id: log.span_id ?? "",
-			request_id: log.request_id ?? "",
-			context: log.context ?? "",
-			vercel_id: log.vercel_id ?? "",
+			message: c.text(log.message, LIMITS.logMessage, "message"),
+			metadata: object(c, log.metadata, "metadata"),
+			trace_id: text(c, log.trace_id, LIMITS.id, "trace_id"),
+			span_id: text(c, log.span_id, LIMITS.id, "span_id"),
+			request_id: text(c, log.request_id, LIMITS.id, "request_id"),
+			context: text(c, log.context, LIMITS.name, "context"),
+			vercel_id: text(c, log.vercel_id, LIMITS.id, "vercel_id"),
+			truncated: c.take(clipped),
+			sdk: p.sdk,
 		};
 	}
 	return rows;
@@ -83,67 +108,90 @@ export function isoTime(ms: number): string {
 	return `${t.slice(0, 10)}T${t.slice(11)}Z`;
 }
 
-export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance) {
+/** Breadcrumbs as the row keeps them (JSON text): the most recent LIMITS.breadcrumbs, each field clipped. */
+function breadcrumbsText(crumbs: ErrorPayload["breadcrumbs"], c: Clips): string {
+	if (crumbs === undefined || crumbs.length === 0) return "[]";
+	let kept = crumbs;
+	if (crumbs.length > LIMITS.breadcrumbs) {
+		c.note("breadcrumbs");
+		kept = crumbs.slice(-LIMITS.breadcrumbs);
+	}
+	return JSON.stringify(
+		kept.map((b, i) => ({
+			type: c.text(b.type, LIMITS.name, `breadcrumbs[${i}].type`),
+			message: c.text(b.message, LIMITS.breadcrumbMessage, `breadcrumbs[${i}].message`),
+			timestamp: isoTime(c.time(b.timestamp, `breadcrumbs[${i}].timestamp`)),
+		})),
+	);
+}
+
+export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance, c: Clips) {
+	const { service, environment, clipped } = batchFields(body, c);
 	return {
 		project_id: p.projectId,
 		api_key_id: p.apiKeyId,
 		received_at: clickhouseTime(p.receivedAt),
-		service: body.service,
-		environment: body.environment,
+		service,
+		environment,
 		release: body.release ?? "",
 		fingerprint,
-		error_message: body.error_message,
-		stack_trace: body.stack_trace,
+		error_message: c.text(body.error_message, LIMITS.errorMessage, "error_message"),
+		stack_trace: c.stack(body.stack_trace, "stack_trace"),
 		severity: body.severity,
-		context: body.context ?? "{}",
-		trace_id: body.trace_id ?? "",
-		user_id: body.user_id ?? "",
-		breadcrumbs: JSON.stringify(
-			(body.breadcrumbs ?? []).map((b) => ({
-				type: b.type,
-				message: b.message,
-				timestamp: isoTime(b.timestamp),
-			})),
-		),
+		context: object(c, body.context, "context"),
+		trace_id: text(c, body.trace_id, LIMITS.id, "trace_id"),
+		user_id: text(c, body.user_id, LIMITS.id, "user_id"),
+		breadcrumbs: breadcrumbsText(body.breadcrumbs, c),
+		truncated: c.take(clipped),
+		sdk: p.sdk,
 	};
 }
 
-export function spanRow(body: SpanPayload, p: Provenance) {
+export function spanRow(body: SpanPayload, p: Provenance, c: Clips) {
+	const { service, environment, clipped } = batchFields(body, c);
 	return {
 		project_id: p.projectId,
 		api_key_id: p.apiKeyId,
 		received_at: clickhouseTime(p.receivedAt),
-		service: body.service,
-		environment: body.environment,
+		service,
+		environment,
 		release: body.release ?? "",
-		trace_id: body.trace_id,
-		span_id: body.span_id,
-		parent_span_id: body.parent_span_id,
-		operation: body.operation,
-		start_time: clickhouseTime(body.start_time),
-		duration_ms: body.duration_ms,
+		trace_id: c.text(body.trace_id, LIMITS.id, "trace_id"),
+		span_id: c.text(body.span_id, LIMITS.id, "span_id"),
+		parent_span_id: c.text(body.parent_span_id, LIMITS.id, "parent_span_id"),
+		operation: c.text(body.operation, LIMITS.name, "operation"),
+		start_time: clickhouseTime(c.time(body.start_time, "start_time")),
+		duration_ms: c.number(body.duration_ms, MAX_COUNT, "duration_ms"),
 		status: body.status,
-		metadata: body.metadata ?? "{}",
+		metadata: object(c, body.metadata, "metadata"),
+		truncated: c.take(clipped),
+		sdk: p.sdk,
 	};
 }
 
-export function llmRow(body: LlmPayload, p: Provenance) {
+export function llmRow(body: LlmPayload, p: Provenance, c: Clips) {
+	const { service, environment, clipped } = batchFields(body, c);
 	return {
 		project_id: p.projectId,
 		api_key_id: p.apiKeyId,
 		received_at: clickhouseTime(p.receivedAt),
-		service: body.service,
-		environment: body.environment,
+		service,
+		environment,
 		release: body.release ?? "",
-		model: body.model,
-		provider: body.provider,
-		operation: body.operation,
-		input_tokens: body.input_tokens,
-		output_tokens: body.output_tokens,
-		cost_usd: body.cost_usd,
-		latency_ms: body.latency_ms,
-		metadata: body.metadata ?? "{}",
+		model: c.text(body.model, LIMITS.name, "model"),
+		provider: c.text(body.provider, LIMITS.name, "provider"),
+		operation: c.text(body.operation, LIMITS.name, "operation"),
+		input_tokens: c.number(body.input_tokens, MAX_COUNT, "input_tokens"),
+		output_tokens: c.number(body.output_tokens, MAX_COUNT, "output_tokens"),
+		cost_usd: c.number(body.cost_usd, MAX_COST, "cost_usd"),
+		latency_ms: c.number(body.latency_ms, MAX_COUNT, "latency_ms"),
+		metadata: object(c, body.metadata, "metadata"),
+		truncated: c.take(clipped),
+		sdk: p.sdk,
 	};
 }
 
 export type ErrorRow = ReturnType<typeof errorRow>;
+export type SpanRow = ReturnType<typeof spanRow>;
+export type LlmRow = ReturnType<typeof llmRow>;
+export { NOTHING_CLIPPED };

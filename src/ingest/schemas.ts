@@ -1,17 +1,21 @@
 import * as z from "zod/mini";
 import "../util/zod-locale.ts";
 import { lazyObject } from "../util/lazy.ts";
-import { jsonObjectSchema } from "./json-object.ts";
-import { LIMITS } from "./limits.ts";
+import { LIMITS, MAX_COST, MAX_COUNT } from "./limits.ts";
 
-// The wire contract of docs/api/ingestion-api.txt, field for field. Unknown fields are stripped, never an error.
-// zod/mini: the same engine as zod, in functional form, so the bundle carries only what is used.
-// The schemas are built on first use (src/util/lazy.ts): valid bodies take the fast path (fast.ts) and never
-// reach zod, so building them belongs to the first 400 (or OTLP export), not to every isolate's startup.
+// The wire contract of docs/api/ingestion-api.txt, field for field: what refuses a request (the documented 400).
+// Only the contract's own rules are here (required fields, types, enums, 1-1000 logs, release <= 128, ISO 8601
+// times, numbers >= 0); the bounds we chose clip when the rows are built (src/ingest/clip.ts), never refuse.
+// Unknown fields are stripped, never an error. zod/mini: the same engine as zod, in functional form, so the bundle
+// carries only what is used. The schemas are built on first use (src/util/lazy.ts): valid bodies take the fast
+// path (fast.ts) and never reach zod, so building them belongs to the first 400 (or OTLP export), not to every
+// isolate's startup.
 
-/** DateTime64(3)'s range; anything outside it cannot be stored faithfully. */
-export const MIN_TIME = Date.UTC(1900, 0, 1);
-export const MAX_TIME = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
+/** Each clipped field's bound (a string's length, a number, a list's length), on its schema: test/unit/fast.test.ts generates values around it. */
+export const clipBounds = z.registry<{ clip: number }>();
+/** How a clipped field is documented (/openapi.json). */
+const CLIPPED_NOTE = (how: string) =>
+	`Longer or larger is not refused: stored clipped ${how}, and the row's truncated lists it`;
 
 const isoDatetime = z.iso.datetime({ offset: true });
 /** The very pattern zod tests timestamps with: the fast path (fast.ts) reuses it instead of restating it. */
@@ -20,20 +24,15 @@ export const ISO_DATETIME = isoDatetime._zod.def.pattern as RegExp;
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export const SPAN_STATUSES = ["ok", "error"] as const;
-/** cost_usd's upper bound. */
-export const MAX_COST = 1e12;
 
 function buildSchemas() {
+	/** ISO 8601 with a zone, as Unix ms (a time DateTime64 cannot hold is clipped with the row, not refused here). */
 	const isoTimestamp = z.pipe(
 		isoDatetime,
 		z.transform((value, ctx) => {
 			const ms = Date.parse(value);
-			if (!(ms >= MIN_TIME && ms <= MAX_TIME)) {
-				ctx.issues.push({
-					code: "custom",
-					message: "Timestamp must be between 1900-01-01 and 2299-12-31",
-					input: value,
-				});
+			if (Number.isNaN(ms)) {
+				ctx.issues.push({ code: "custom", message: "Invalid datetime", input: value });
 				return z.NEVER;
 			}
 			return ms;
@@ -41,22 +40,42 @@ function buildSchemas() {
 	);
 
 	/** A count or a duration: >= 0, rounded half away from zero. */
-	const roundedCount = z.pipe(z.number().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)), z.transform(Math.round));
+	const roundedCount = z.pipe(
+		z
+			.number()
+			.check(z.gte(0), z.describe(CLIPPED_NOTE(`at ${MAX_COUNT}`)))
+			.register(clipBounds, { clip: MAX_COUNT }),
+		z.transform(Math.round),
+	);
 
-	const bounded = (max: number) => z.string().check(z.maxLength(max));
-	const service = z._default(bounded(LIMITS.name), "unknown");
-	const environment = z._default(bounded(LIMITS.name), "production");
-	const release = bounded(LIMITS.release);
-	const id = bounded(LIMITS.id);
-	const name = bounded(LIMITS.name);
+	/** A string the rows clip at `max` (LIMITS), recorded for the generators; any length is valid. */
+	const clipped = (max: number) =>
+		z
+			.string()
+			.check(z.describe(CLIPPED_NOTE(`at ${max} characters`)))
+			.register(clipBounds, { clip: max });
+	const service = z._default(clipped(LIMITS.name), "unknown");
+	const environment = z._default(clipped(LIMITS.name), "production");
+	const release = z.string().check(z.maxLength(LIMITS.release));
+	const id = clipped(LIMITS.id);
+	const name = clipped(LIMITS.name);
 	const optional = z.optional;
-	const jsonObject = jsonObjectSchema();
+	/** metadata / context: any object (the rows reduce one past the size or depth bound). */
+	const jsonObject = z
+		.record(z.string(), z.unknown())
+		.check(
+			z.describe(
+				CLIPPED_NOTE(
+					`to ${LIMITS.objectBytes} characters of JSON and ${LIMITS.objectDepth} levels, the biggest values first`,
+				),
+			),
+		);
 
 	const LogLevel = z.enum(LOG_LEVELS);
 
 	const LogEntry = z.object({
 		level: LogLevel,
-		message: bounded(LIMITS.logMessage),
+		message: clipped(LIMITS.logMessage),
 		timestamp: optional(isoTimestamp),
 		metadata: optional(jsonObject),
 		trace_id: optional(id),
@@ -77,21 +96,30 @@ function buildSchemas() {
 
 	const Breadcrumb = z.object({
 		type: name,
-		message: bounded(LIMITS.breadcrumbMessage),
+		message: clipped(LIMITS.breadcrumbMessage),
 		timestamp: isoTimestamp,
 	});
 
 	const ErrorBody = z.object({
 		service,
 		environment,
-		error_message: bounded(LIMITS.errorMessage),
-		stack_trace: bounded(LIMITS.stackTrace),
+		error_message: clipped(LIMITS.errorMessage),
+		stack_trace: clipped(LIMITS.stackTrace),
 		severity: z._default(z.enum(SEVERITIES), "medium"),
 		context: optional(jsonObject),
 		trace_id: optional(id),
 		user_id: optional(id),
 		release: optional(release),
-		breadcrumbs: optional(z.array(Breadcrumb).check(z.maxLength(LIMITS.breadcrumbs))),
+		breadcrumbs: optional(
+			z
+				.array(Breadcrumb)
+				.check(
+					z.describe(
+						`The ${LIMITS.breadcrumbs} most recent are kept; the row's truncated lists breadcrumbs when some were not`,
+					),
+				)
+				.register(clipBounds, { clip: LIMITS.breadcrumbs }),
+		),
 	});
 
 	const SpanBody = z.object({
@@ -116,7 +144,13 @@ function buildSchemas() {
 		operation: name,
 		input_tokens: roundedCount,
 		output_tokens: roundedCount,
-		cost_usd: z._default(z.number().check(z.gte(0), z.lte(MAX_COST)), 0),
+		cost_usd: z._default(
+			z
+				.number()
+				.check(z.gte(0), z.describe(CLIPPED_NOTE(`at ${MAX_COST}`)))
+				.register(clipBounds, { clip: MAX_COST }),
+			0,
+		),
 		latency_ms: roundedCount,
 		metadata: optional(jsonObject),
 		release: optional(release),

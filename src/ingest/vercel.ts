@@ -1,10 +1,9 @@
-import { clip as clipText } from "../util/text.ts";
 import { decodeUtf8 } from "../util/utf8.ts";
+import { Clips } from "./clip.ts";
 import { forEachDrainEntry } from "./drain-parse.ts";
 import { LIMITS } from "./limits.ts";
 import { noRejections, type Rejections, reject } from "./rejections.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
-import { MAX_TIME, MIN_TIME } from "./schemas.ts";
 
 // Vercel log drain entries → log rows (docs/api/CONTRACT.md, Vercel log drain).
 
@@ -32,7 +31,7 @@ const MAPPED = new Set([
 	"span.id",
 ]);
 
-/** Vercel truncates messages above 256 KB; a little room for its own marker. */
+/** Vercel truncates messages above 256 KB; a little room for its own marker before ours clips. */
 const MAX_MESSAGE = LIMITS.logMessage + 1024;
 
 export type DrainEntryResult = { ok: true; row: LogRow } | { ok: false; reason: string };
@@ -44,17 +43,17 @@ const nested = (v: unknown, key: string): string | undefined => str(field(v, key
 /** -1 (the function crashed) or a 5xx. */
 const failed = (status: unknown) => typeof status === "number" && (status === -1 || status >= 500);
 
-export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: string): DrainEntryResult {
+/**
+ * One entry's row, or why the entry is refused: only for what makes it no log entry (not an object, no numeric
+ * time, a message or level of the wrong kind). Everything past a bound is clipped and listed in `truncated`.
+ */
+export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: string, c = new Clips()): DrainEntryResult {
 	if (entry === null || typeof entry !== "object" || Array.isArray(entry))
 		return { ok: false, reason: "not_an_object" };
 	const e = entry as Record<string, unknown>;
 	const timestamp = e.timestamp;
-	if (typeof timestamp !== "number" || !(timestamp >= MIN_TIME && timestamp <= MAX_TIME)) {
-		return { ok: false, reason: "invalid_timestamp" };
-	}
+	if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) return { ok: false, reason: "invalid_timestamp" };
 	if (e.message !== undefined && typeof e.message !== "string") return { ok: false, reason: "invalid_message" };
-	const message = (e.message as string | undefined) ?? "";
-	if (message.length > MAX_MESSAGE) return { ok: false, reason: "message_too_long" };
 
 	const rawLevel = str(e.level)?.toLowerCase();
 	if (e.level !== undefined && (rawLevel === undefined || !(rawLevel in LEVELS)))
@@ -69,28 +68,28 @@ export function drainEntryToRow(entry: unknown, p: Provenance, receivedAt: strin
 		if (key === "__proto__") Object.defineProperty(metadata, key, { value: e[key], enumerable: true, writable: true });
 		else metadata[key] = e[key];
 	}
-	const metadataText = JSON.stringify(metadata);
-	if (metadataText.length > LIMITS.objectBytes) return { ok: false, reason: "metadata_too_large" };
 
-	const clip = (v: string | undefined, max: number) => clipText(v ?? "", max);
+	const text = (v: string | undefined, max: number, path: string) => c.text(v ?? "", max, path);
 	return {
 		ok: true,
 		row: {
 			project_id: p.projectId,
 			api_key_id: p.apiKeyId,
 			received_at: receivedAt,
-			timestamp: clickhouseTime(timestamp),
-			service: clip(str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name),
-			environment: clip(str(e.environment) ?? "production", LIMITS.name),
-			release: clip(str(e.deploymentId), LIMITS.release),
+			timestamp: clickhouseTime(c.time(timestamp, "timestamp")),
+			service: text(str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name, "service"),
+			environment: text(str(e.environment) ?? "production", LIMITS.name, "environment"),
+			release: text(str(e.deploymentId), LIMITS.release, "release"),
 			level,
-			message,
-			metadata: metadataText,
-			trace_id: clip(str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id),
-			span_id: clip(str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id),
-			request_id: clip(str(e.requestId), LIMITS.id),
-			context: clip(str(e.source), LIMITS.name),
+			message: text(e.message as string | undefined, MAX_MESSAGE, "message"),
+			metadata: c.object(metadata, "metadata"),
+			trace_id: text(str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id, "trace_id"),
+			span_id: text(str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id, "span_id"),
+			request_id: text(str(e.requestId), LIMITS.id, "request_id"),
+			context: text(str(e.source), LIMITS.name, "context"),
 			vercel_id: "",
+			truncated: c.take(),
+			sdk: p.sdk,
 		},
 	};
 }
@@ -134,6 +133,8 @@ export type DrainRows =
 			count: number;
 			/** Refused entries by reason. */
 			rejected: Rejections;
+			/** Field paths clipped, over all rows. */
+			truncated: number;
 	  }
 	| { ok: false; failure: "not_utf8" | "malformed_json" };
 
@@ -145,20 +146,22 @@ export function drainRows(bytes: Uint8Array, ndjson: boolean, p: Provenance): Dr
 	const receivedAt = clickhouseTime(p.receivedAt);
 	let rows: LogRow[] = [];
 	let rejected = noRejections();
+	let clips = new Clips();
 	const add = (entry: unknown) => {
-		const result = drainEntryToRow(entry, p, receivedAt);
+		const result = drainEntryToRow(entry, p, receivedAt, clips);
 		if (result.ok) rows.push(result.row);
 		else reject(rejected, result.reason);
 	};
 	const count = forEachDrainEntry(bytes, ndjson, add);
-	if (count !== null) return { ok: true, rows, count, rejected };
+	if (count !== null) return { ok: true, rows, count, rejected, truncated: clips.total };
 	// Not a regular array or NDJSON: the whole text.
 	rows = [];
 	rejected = noRejections();
+	clips = new Clips();
 	const text = decodeUtf8(bytes);
 	if (text === null) return { ok: false, failure: "not_utf8" };
 	const entries = parseDrainBody(text, ndjson);
 	if (entries === null) return { ok: false, failure: "malformed_json" };
 	for (const entry of entries) add(entry);
-	return { ok: true, rows, count: entries.length, rejected };
+	return { ok: true, rows, count: entries.length, rejected, truncated: clips.total };
 }

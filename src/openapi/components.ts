@@ -188,3 +188,13 @@ export const IDEMPOTENCY = {
 	description: "A retry with the same key and body is stored once",
 	schema: { type: "string", minLength: 1, maxLength: 255 },
 };
+export const SDK = {
+	name: "x-deeptracer-sdk",
+	in: "header",
+	required: false,
+	description: "The sender (the DeepTracer SDK sends core/<version>): stored in every row's sdk column",
+	schema: { type: "string" },
+};
+/** What every ingest operation says about the bounds it clips rather than refuses. */
+export const CLIPPING =
+	"Only the contract's own rules answer 400 (required fields, types, enums, 1-1000 logs, release over 128 characters, times that are not ISO 8601, negative numbers). A value past one of the service's own bounds (README Limits) is clipped and kept: each stored row lists the paths of its clipped fields in its truncated column.";

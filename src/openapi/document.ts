@@ -1,6 +1,7 @@
 import { MAX_RELEASE_CHARS } from "../sourcemaps/names.ts";
 import { MAX_MAP_BYTES, MAX_UPLOAD_BYTES } from "../sourcemaps/upload.ts";
 import {
+	CLIPPING,
 	COMMON_ERRORS,
 	componentSchemas,
 	error,
@@ -9,6 +10,7 @@ import {
 	RATE_HEADERS,
 	RETRY_AFTER,
 	ref,
+	SDK,
 	VALIDATION_400,
 	WAIT,
 } from "./components.ts";
@@ -24,8 +26,9 @@ function ingest(summary: string, schema: string, example: object, ok: { schema: 
 	return {
 		post: {
 			summary,
+			description: CLIPPING,
 			security: [{ bearer: [] }],
-			parameters: [WAIT, IDEMPOTENCY],
+			parameters: [WAIT, IDEMPOTENCY, SDK],
 			requestBody: {
 				required: true,
 				content: {
@@ -58,7 +61,7 @@ function otlp(signal: "traces" | "logs") {
 				signal === "traces"
 					? "Spans become spans rows (service.name, deployment.environment(.name), service.version from the resource; attributes in metadata); GenAI spans also an llm_usage row."
 					: "Log records become logs rows; SeverityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-24 error."
-			} Metadata holds the resource's and scope's attributes (the first 128, bounded per item and per request) and the item's first 128; otel.dropped_attributes_count counts the rest. Error answers to protobuf requests (401, 403, 413, 415, 429, 503) are a protobuf google.rpc.Status carrying the JSON body's error message.`,
+			} Metadata holds the resource's and scope's attributes (the first 128, bounded per item and per request) and the item's first 128; otel.dropped_attributes_count counts the rest. Items OTLP refuses (bad ids, no start time) are rejected in partialSuccess; everything past a bound of the service's own is clipped and listed in the row's truncated column. The same export delivered again (an exporter's retry) is stored once. Error answers to protobuf requests (401, 403, 413, 415, 429, 503) are a protobuf google.rpc.Status carrying the JSON body's error message.`,
 			security: [{ bearer: [] }],
 			parameters: [WAIT, IDEMPOTENCY],
 			requestBody: {
@@ -159,6 +162,8 @@ export function buildOpenApiDocument() {
 				},
 				post: {
 					summary: "Vercel log drain: JSON array or NDJSON, optionally gzip and signed (x-vercel-signature)",
+					description:
+						"Each entry a log row; an entry that is no log entry is counted in rejected, a value past a bound is clipped and listed in the row's truncated column, and the same batch delivered again (Vercel retries) is stored once.",
 					security: [{ bearer: [] }],
 					parameters: [WAIT, IDEMPOTENCY],
 					requestBody: {

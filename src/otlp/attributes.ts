@@ -1,4 +1,4 @@
-import { depthExceeds } from "../ingest/json-object.ts";
+import { boundedJson, depthExceeds } from "../ingest/json-object.ts";
 import { LIMITS } from "../ingest/limits.ts";
 import type { Attributes, AttrValue } from "./model.ts";
 
@@ -97,14 +97,19 @@ export function lookup(key: string, ...layers: Attributes[]): AttrValue | undefi
 	return undefined;
 }
 
-export type Metadata = { ok: true; text: string } | { ok: false; reason: string };
+export interface Metadata {
+	text: string;
+	/** Members were reduced to fit LIMITS.objectBytes (the row lists `metadata` in `truncated`). */
+	clipped: boolean;
+}
 
 const DROPPED = "otel.dropped_attributes_count";
 
 /**
  * The item's metadata JSON: shared members (those the item does not override), then the item's first
  * MAX_ATTRIBUTES attributes, then `extra` (over them). Work and output are bounded by the item's own size
- * plus the shared text.
+ * plus the shared text; past LIMITS.objectBytes the biggest members' values become the marker, keys kept where
+ * they fit (as ingest/json-object.ts reduces a JSON route's metadata).
  */
 export function itemMetadata(shared: Shared, attributes: Attributes, extra: Attributes): Metadata {
 	const own = members(extra, Number.POSITIVE_INFINITY, members(attributes));
@@ -117,8 +122,9 @@ export function itemMetadata(shared: Shared, attributes: Attributes, extra: Attr
 	const parts = sharedText === "" ? own.texts : [sharedText, ...own.texts];
 	if (dropped > 0 && !own.keys.includes(DROPPED)) parts.push(`${JSON.stringify(DROPPED)}:${dropped}`);
 	const text = `{${parts.join(",")}}`;
-	if (text.length > LIMITS.objectBytes) {
-		return { ok: false, reason: `metadata: Object must serialize to at most ${LIMITS.objectBytes} characters` };
-	}
-	return { ok: true, text };
+	if (text.length <= LIMITS.objectBytes) return { text, clipped: false };
+	return { text: fitted(JSON.parse(text) as Record<string, unknown>), clipped: true };
 }
+
+/** Metadata past the bound, reduced as a JSON route's is (rare: a request's items over 64 KB of attributes). */
+const fitted = (value: Record<string, unknown>) => boundedJson(value, LIMITS.objectBytes, LIMITS.objectDepth).text;

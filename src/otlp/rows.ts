@@ -1,7 +1,10 @@
 import type { z } from "zod/mini";
+import { Clips } from "../ingest/clip.ts";
+import { LIMITS } from "../ingest/limits.ts";
 import { noRejections, type Rejections, reject } from "../ingest/rejections.ts";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
 import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
+import { clip } from "../util/text.ts";
 import { itemMetadata, lookup, members, sharedAllowance, sharedAttributes } from "./attributes.ts";
 import type { Attributes, AttrValue, LogRecord, LogsRequest, Span, TracesRequest } from "./model.ts";
 
@@ -10,6 +13,8 @@ export interface Mapped<R> {
 	rows: R[];
 	llm: object[];
 	rejected: Rejections;
+	/** What clipped the rows (its total: field paths listed in `truncated`, over all rows). */
+	clips: Clips;
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -26,13 +31,23 @@ function num(v: AttrValue | undefined): number | undefined {
 	return undefined;
 }
 
-/** service / environment / release from the resource (semantic conventions), the schema's defaults otherwise. */
+/**
+ * service / environment / release from the resource (semantic conventions), the schema's defaults otherwise. The
+ * release is the JSON API's field, at most 128 characters; a longer service.version is clipped (and listed), as a
+ * drain's deployment id is, rather than refusing every item of the resource.
+ */
 function identity(resource: Attributes) {
+	const version = str(resource["service.version"]);
 	return {
 		service: str(resource["service.name"]),
 		environment: str(resource["deployment.environment.name"]) ?? str(resource["deployment.environment"]),
-		release: str(resource["service.version"]),
+		release: version === undefined ? undefined : clip(version, LIMITS.release),
 	};
+}
+
+/** Notes the resource's clipped release for the row about to be built. */
+function noteRelease(resource: Attributes, ids: { release: string | undefined }, c: Clips): void {
+	if (ids.release !== undefined && ids.release !== resource["service.version"]) c.note("release");
 }
 
 /** Items in a request: the shared attributes' allowance is shared out among them. */
@@ -78,6 +93,7 @@ function genAiRow(
 	ids: ReturnType<typeof identity>,
 	durationMs: number,
 	p: Provenance,
+	c: Clips,
 ): object | undefined {
 	const a = (key: string) => lookup(key, ...layers);
 	const model = str(a("gen_ai.response.model")) ?? str(a("gen_ai.request.model"));
@@ -93,7 +109,7 @@ function genAiRow(
 		latency_ms: durationMs,
 		metadata: { trace_id: s.traceId, span_id: s.spanId },
 	});
-	return parsed.success ? llmRow(parsed.data, p) : undefined;
+	return parsed.success ? llmRow(parsed.data, p, c) : undefined;
 }
 
 /**
@@ -101,7 +117,7 @@ function genAiRow(
  * metadata from src/otlp/attributes.ts (bounded, shared attributes serialised once per scope).
  */
 export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number): Mapped<object> {
-	const m: Mapped<object> = { rows: [], llm: [], rejected: noRejections() };
+	const m: Mapped<object> = { rows: [], llm: [], rejected: noRejections(), clips: new Clips() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
@@ -122,10 +138,6 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 				const extra: Attributes = { "span.kind": SPAN_KINDS[s.kind] ?? String(s.kind) };
 				if (s.statusMessage) extra["otel.status_description"] = s.statusMessage;
 				const metadata = itemMetadata(shared, s.attributes, extra);
-				if (!metadata.ok) {
-					note(m, metadata.reason);
-					continue;
-				}
 				const parsed = SpanBody.safeParse({
 					...ids,
 					trace_id: s.traceId,
@@ -140,10 +152,13 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 					note(m, reason(parsed.error));
 					continue;
 				}
-				const row = spanRow(parsed.data, p);
+				if (metadata.clipped) m.clips.note("metadata");
+				noteRelease(resource, ids, m.clips);
+				const row = spanRow(parsed.data, p, m.clips);
 				row.metadata = metadata.text;
 				m.rows.push(row);
-				const llm = genAiRow([s.attributes, scope.attributes, resource], s, ids, parsed.data.duration_ms, p);
+				const layers = [s.attributes, scope.attributes, resource];
+				const llm = genAiRow(layers, s, ids, parsed.data.duration_ms, p, m.clips);
 				if (llm) m.llm.push(llm);
 			}
 		}
@@ -193,7 +208,7 @@ function logProblem(l: LogRecord): string | undefined {
 
 /** logs rows, each validated by the same schema as POST /ingest/logs; metadata as for spans. */
 export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): Mapped<LogRow> {
-	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: noRejections() };
+	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: noRejections(), clips: new Clips() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
@@ -217,10 +232,6 @@ export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): 
 				if (l.severityText) extra["otel.severity_text"] = l.severityText;
 				if (l.eventName) extra["otel.event_name"] = l.eventName;
 				const metadata = itemMetadata(shared, l.attributes, extra);
-				if (!metadata.ok) {
-					note(m, metadata.reason);
-					continue;
-				}
 				const entry = {
 					level: level(l.severityNumber, l.severityText),
 					message: message(l.body),
@@ -234,7 +245,9 @@ export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): 
 					note(m, reason(parsed.error, /^logs\.0\.?/));
 					continue;
 				}
-				for (const row of logRows(parsed.data, p)) {
+				if (metadata.clipped) m.clips.note("metadata");
+				noteRelease(resource, ids, m.clips);
+				for (const row of logRows(parsed.data, p, m.clips)) {
 					row.metadata = metadata.text;
 					m.rows.push(row);
 				}

@@ -113,6 +113,7 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 				reply,
 				count: mapped.rows.length,
 				rejected: mapped.rejected,
+				truncated: mapped.clips.total,
 			};
 		},
 	};

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { API_KEY, benchContext, benchServices, ENV, silenceConsole } from "../../bench/harness.ts";
 import { drainBody } from "../../bench/payloads.ts";
 import { createApp } from "../../bench/src-app.js";
+import { LIMITS } from "../../src/ingest/limits.ts";
 import { logsProtobuf, tracesProtobuf, type Value, type WireSpan } from "../fixtures/otlp-wire.ts";
 
 // The cost of a request grows at most linearly in its size (issue 13): per route, a worst-case shape at two
@@ -24,6 +25,8 @@ function threadCpuNs(): number {
 }
 
 interface Case {
+	/** What the case stresses, when the route has more than one case. */
+	shape?: string;
 	route: string;
 	contentType: string;
 	/** A body of scale `n`; `variant` makes each request new where the app memoises (error fingerprints). */
@@ -109,6 +112,59 @@ const CASES: Case[] = [
 			}),
 	},
 	{ route: "/ingest/drain", contentType: "application/json", n: 64 * 1024, body: (n) => drainBody(n) },
+	// Past our bounds (issue 19): the work of clipping and reducing, per byte, must not grow with the size.
+	{
+		shape: "metadata past 64 KiB, reduced",
+		route: "/ingest/logs",
+		contentType: "application/json",
+		n: 1500,
+		body: (n) =>
+			JSON.stringify({
+				logs: [
+					{
+						level: "info",
+						message: "m".repeat(300 * 1024),
+						metadata: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v".repeat(40 + (i % 50))])),
+					},
+				],
+			}),
+	},
+	{
+		shape: "breadcrumbs past 100, each past 8 KiB, deep context",
+		route: "/ingest/errors",
+		contentType: "application/json",
+		n: 60,
+		body: (n, variant) => {
+			let deep: unknown = { leaf: "x" };
+			for (let i = 0; i < n; i++) deep = { [`level${i}`]: deep, sibling: "s".repeat(200) };
+			return JSON.stringify({
+				error_message: `TypeError: boom ${variant}`,
+				stack_trace: "TypeError: boom\n    at f (/app/a.ts:1:2)",
+				context: deep,
+				breadcrumbs: Array.from({ length: n }, (_, i) => ({
+					type: "log",
+					message: `[info] ${i} ${"b".repeat(8300)}`,
+					timestamp: "2026-12-01T10:00:00.000Z",
+				})),
+			});
+		},
+	},
+	{
+		shape: "entries past every bound",
+		route: "/ingest/drain",
+		contentType: "application/json",
+		n: 1,
+		body: (n) =>
+			JSON.stringify(
+				Array.from({ length: n }, (_, i) => ({
+					id: `e${i}`,
+					timestamp: 1e15,
+					message: "m".repeat(LIMITS.logMessage + 2048),
+					projectName: "p".repeat(1000),
+					payload: "x".repeat(LIMITS.objectBytes + 1000),
+				})),
+			),
+	},
 	{
 		route: "/v1/traces",
 		contentType: "application/x-protobuf",
@@ -201,7 +257,7 @@ async function perByte(c: Case, n: number, size: { batch: number }): Promise<num
 describe("a request's CPU grows at most linearly in its size", () => {
 	silenceConsole();
 	for (const c of CASES) {
-		it(`${c.route} (${c.contentType}), worst-case shape`, async () => {
+		it(`${c.route} (${c.contentType}), worst-case shape${c.shape ? `: ${c.shape}` : ""}`, async () => {
 			// Warm-up (JIT) before anything is timed; batches start at one request and grow to BATCH_NS.
 			for (let i = 0; i < 5; i++) await post(c, c.body(c.n * SCALE, variant++));
 			const small = { batch: 1 };

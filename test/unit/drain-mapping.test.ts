@@ -10,6 +10,7 @@ const P = {
 	projectId: "11111111-1111-4111-8111-111111111111",
 	apiKeyId: "22222222-2222-4222-8222-222222222222",
 	receivedAt: T0,
+	sdk: "",
 };
 const RECEIVED = "2026-11-26 08:00:01.000";
 
@@ -38,6 +39,8 @@ describe("drain mapping", () => {
 			request_id: lambda.requestId,
 			context: "lambda",
 			vercel_id: "",
+			truncated: [],
+			sdk: "",
 		});
 		const metadata = JSON.parse(r.metadata);
 		const { message, timestamp, level, source, environment, deploymentId, requestId, traceId, spanId, ...rest } =
@@ -75,16 +78,27 @@ describe("drain mapping", () => {
 		["null", null, "not_an_object"],
 		["no timestamp", { ...lambda, timestamp: undefined }, "invalid_timestamp"],
 		["a timestamp in seconds as a string", { ...lambda, timestamp: "1764144000" }, "invalid_timestamp"],
-		["a timestamp before 1900", { ...lambda, timestamp: Date.UTC(1899, 11, 31) }, "invalid_timestamp"],
 		["a numeric message", { ...lambda, message: 42 }, "invalid_message"],
 		["an unknown level", { ...lambda, level: "loud" }, "invalid_level"],
-		[
-			"a message beyond Vercel's truncation",
-			{ ...lambda, message: "x".repeat(LIMITS.logMessage + 1025) },
-			"message_too_long",
-		],
-		["metadata too large", { ...lambda, blob: "x".repeat(LIMITS.objectBytes) }, "metadata_too_large"],
 	])("refuses %s", (_, entry, reason) => {
 		expect(drainEntryToRow(entry, P, RECEIVED)).toEqual({ ok: false, reason });
+	});
+
+	it("clips what is past a bound of ours and lists it, never refusing the entry for it", () => {
+		const long = row({
+			...lambda,
+			message: "x".repeat(LIMITS.logMessage + 5000),
+			projectName: "p".repeat(300),
+			deploymentId: "d".repeat(200),
+			requestId: "r".repeat(300),
+			blob: "b".repeat(LIMITS.objectBytes),
+			timestamp: Date.UTC(1899, 11, 31),
+		});
+		expect(long.message).toHaveLength(LIMITS.logMessage + 1024); // Vercel's own marker fits
+		expect([long.service.length, long.release.length, long.request_id.length]).toEqual([256, 128, 256]);
+		expect(long.metadata.length).toBeLessThanOrEqual(LIMITS.objectBytes);
+		expect(JSON.parse(long.metadata)).toMatchObject({ blob: "[truncated]", host: lambda.host });
+		expect(long.timestamp).toBe("1900-01-01 00:00:00.000");
+		expect(long.truncated).toEqual(["timestamp", "service", "release", "message", "metadata", "request_id"]);
 	});
 });

@@ -118,3 +118,59 @@ describe("Idempotency-Key", () => {
 		expect(await storedRows("logs", k.projectId)).toHaveLength(2);
 	});
 });
+
+describe("redeliveries: Vercel and OTLP exporters send the same body again, without an Idempotency-Key", () => {
+	const entries = (tag: string) => [
+		{ id: `${tag}-1`, timestamp: Date.now(), message: "a", source: "lambda", projectId: "prj" },
+		{ id: `${tag}-2`, timestamp: Date.now(), message: "b", source: "edge", projectId: "prj" },
+		{ id: `${tag}-3`, timestamp: Date.now(), message: "c", source: "static", projectId: "prj" },
+	];
+	const spans = (n: number) => ({
+		resourceSpans: [
+			{
+				resource: { attributes: [{ key: "service.name", value: { stringValue: "api" } }] },
+				scopeSpans: [
+					{
+						spans: Array.from({ length: n }, (_, i) => ({
+							traceId: "5b8efff798038103d269b633813fc60c",
+							spanId: `eee19b7ec3c1b17${i}`,
+							name: `span ${i}`,
+							startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+							endTimeUnixNano: String(BigInt(Date.now() + 5) * 1_000_000n),
+						})),
+					},
+				],
+			},
+		],
+	});
+
+	it("the same drain batch twice stores its entries once; the second answer, with ?wait=true, is the first's", async () => {
+		const k = await createKey();
+		const body = JSON.stringify(entries("redeliver"));
+		const first = await ingest("/ingest/drain?wait=true", k.key, body);
+		const second = await ingest("/ingest/drain?wait=true", k.key, body);
+		expect([first.status, second.status]).toEqual([200, 200]);
+		expect(await second.json()).toEqual(await first.json());
+		expect(await storedRows("logs", k.projectId)).toHaveLength(3);
+		// Another batch (other entries) is another request.
+		expect((await ingest("/ingest/drain", k.key, entries("other"))).status).toBe(200);
+		expect(await storedRows("logs", k.projectId)).toHaveLength(6);
+	});
+
+	it("the same OTLP export twice (JSON, then its retry) stores its spans once, also with ?wait=true", async () => {
+		const k = await createKey();
+		const body = JSON.stringify(spans(2));
+		const first = await ingest("/v1/traces", k.key, body);
+		const second = await ingest("/v1/traces?wait=true", k.key, body);
+		expect([first.status, second.status]).toEqual([200, 200]);
+		expect(await second.json()).toEqual(await first.json());
+		expect(await storedRows("spans", k.projectId)).toHaveLength(2);
+	});
+
+	it("the same SDK log batch twice is two batches (the SDK's two requests can be alike)", async () => {
+		const k = await createKey();
+		await ingest("/ingest/logs", k.key, logs("twice", 2));
+		await ingest("/ingest/logs", k.key, logs("twice", 2));
+		expect(await storedRows("logs", k.projectId)).toHaveLength(4);
+	});
+});

@@ -232,7 +232,7 @@ describe("POST /v1/traces", () => {
 		});
 	}
 
-	it("answers partial_success for the spans it rejects, in the request's encoding", async () => {
+	it("answers partial_success for the spans it rejects (OTLP's own rules), clipping the rest, in the request's encoding", async () => {
 		const k = await createKey();
 		const good = {
 			traceId: "5B8EFFF798038103D269B633813FC60C",
@@ -252,7 +252,7 @@ describe("POST /v1/traces", () => {
 								good,
 								{ ...good, spanId: "abcd" }, // 2 bytes
 								{ ...good, traceId: "zz" }, // not hex
-								{ ...good, name: "x".repeat(300) }, // operation over 256 characters
+								{ ...good, spanId: "EEE19B7EC3C1B175", name: "x".repeat(300) }, // clipped at 256, kept
 								{ ...good, endTimeUnixNano: "1" }, // ends before it starts
 							],
 						},
@@ -263,21 +263,26 @@ describe("POST /v1/traces", () => {
 		const res = await post("/v1/traces", k.key, JSON.stringify(request), { "content-type": "application/json" });
 		expect(res.status).toBe(200);
 		const json = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
-		expect(json.partialSuccess.rejectedSpans).toBe("4");
+		expect(json.partialSuccess.rejectedSpans).toBe("3");
 		expect(json.partialSuccess.errorMessage).toContain("span_id must be 8 bytes");
 		expect(json.partialSuccess.errorMessage).toContain("trace_id is not hex");
-		expect(json.partialSuccess.errorMessage).toContain("operation:");
 		expect(json.partialSuccess.errorMessage).toContain("end_time_unix_nano");
-		const rows = await storedRows("spans", k.projectId);
+		const rows = (await storedRows("spans", k.projectId)).sort(byOperation);
+		const common = {
+			trace_id: "5b8efff798038103d269b633813fc60c",
+			service: "api",
+			environment: "production",
+			release: "",
+			duration_ms: 2, // 1.5 ms, half away from zero
+			start_time: "2026-02-23 12:00:00.000",
+		};
 		expect(rows).toEqual([
+			expect.objectContaining({ ...common, span_id: "eee19b7ec3c1b174", operation: "ok", truncated: [] }),
 			expect.objectContaining({
-				trace_id: "5b8efff798038103d269b633813fc60c",
-				span_id: "eee19b7ec3c1b174",
-				service: "api",
-				environment: "production",
-				release: "",
-				duration_ms: 2, // 1.5 ms, half away from zero
-				start_time: "2026-02-23 12:00:00.000",
+				...common,
+				span_id: "eee19b7ec3c1b175",
+				operation: "x".repeat(256),
+				truncated: ["operation"],
 			}),
 		]);
 
@@ -290,7 +295,7 @@ describe("POST /v1/traces", () => {
 		expect(proto.headers.get("content-type")).toBe(PROTOBUF);
 		const decoded = ProtobufTraceSerializer.deserializeResponse(new Uint8Array(await proto.arrayBuffer()));
 		expect(decoded.partialSuccess).toEqual({ rejectedSpans: 1, errorMessage: "1 rejected: span_id must be 8 bytes" });
-		expect(await storedRows("spans", k.projectId)).toHaveLength(2);
+		expect(await storedRows("spans", k.projectId)).toHaveLength(3);
 	});
 
 	it("refuses malformed requests with 400 and a google.rpc.Status in the request's encoding", async () => {
@@ -444,7 +449,7 @@ describe("POST /v1/logs", () => {
 		});
 	}
 
-	it("falls back to observed time, then to the time received; rejects records with bad ids", async () => {
+	it("falls back to observed time, then to the time received; rejects records with bad ids, reduces big metadata", async () => {
 		const k = await createKey();
 		const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
 		const request = {
@@ -467,17 +472,19 @@ describe("POST /v1/logs", () => {
 		const res = await post("/v1/logs", k.key, JSON.stringify(request), { "content-type": "application/json" });
 		expect(res.status).toBe(200);
 		const json = (await res.json()) as { partialSuccess: { rejectedLogRecords: string; errorMessage: string } };
-		expect(json.partialSuccess.rejectedLogRecords).toBe("2");
+		expect(json.partialSuccess.rejectedLogRecords).toBe("1");
 		expect(json.partialSuccess.errorMessage).toContain("trace_id must be 16 bytes");
-		expect(json.partialSuccess.errorMessage).toContain("metadata");
 		const rows = (await storedRows("logs", k.projectId)).sort((a, b) =>
 			String(a.message).localeCompare(String(b.message)),
 		);
-		expect(rows).toHaveLength(2);
+		expect(rows).toHaveLength(3);
 		expect(rows[0]).toMatchObject({ message: "42", level: "error", service: "unknown", context: "" });
 		expect(rows[0]?.timestamp).toBe(rows[0]?.received_at);
 		expect(Date.parse(`${String(rows[0]?.received_at).replace(" ", "T")}Z`)).toBeGreaterThanOrEqual(before - 1000);
-		expect(rows[1]).toMatchObject({ message: "observed", level: "info", timestamp: "2026-02-23 12:00:00.005" });
+		// 70 KB of attributes: the biggest value becomes the marker, the record is kept and says so.
+		expect(rows[1]).toMatchObject({ message: "big", truncated: ["metadata"] });
+		expect(JSON.parse(String(rows[1]?.metadata))).toEqual({ blob: "[truncated]" });
+		expect(rows[2]).toMatchObject({ message: "observed", level: "info", timestamp: "2026-02-23 12:00:00.005" });
 	});
 });
 

@@ -73,6 +73,7 @@ export const drain: Intake<"json" | "ndjson"> = {
 		}
 		const refused = count - rows.length;
 		const reply = refused > 0 ? { ok: true, count: rows.length, rejected: refused } : { ok: true, count: rows.length };
-		return { writes: [{ table: "logs", rows }], reply: { json: reply }, count: rows.length, rejected };
+		const truncated = drained.truncated;
+		return { writes: [{ table: "logs", rows }], reply: { json: reply }, count: rows.length, rejected, truncated };
 	},
 };

@@ -1,6 +1,7 @@
 import { jsonFormat } from "../../http/body.ts";
 import { type Intake, jsonOf } from "../../http/intake.ts";
 import { zodParse } from "../../http/validation.ts";
+import { Clips } from "../../ingest/clip.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
 import { errorRow } from "../../ingest/rows.ts";
 import { ErrorBody } from "../../ingest/schemas.ts";
@@ -13,7 +14,9 @@ export const errors: Intake<"json"> = {
 	async decode(body, p, lookups) {
 		const json = jsonOf(body);
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
-		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p);
+		const clips = new Clips();
+		// A clipped stack is fingerprinted as stored: the same error sent again, clipped the same, groups the same.
+		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p, clips);
 		// Frames with an uploaded map are fingerprinted as their original code, so a rebuild groups the same.
 		const { fingerprint, resolved } = await fingerprintResolved({
 			errorMessage: row.error_message,
@@ -32,6 +35,7 @@ export const errors: Intake<"json"> = {
 			writes: [{ table: "errors", rows: [stored] }],
 			reply: { json: { ok: true, fingerprint } },
 			count: 1,
+			truncated: clips.total,
 			...(resolved.status === "none" ? {} : { facts: { symbolication: resolved.status } }),
 		};
 	},
