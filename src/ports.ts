@@ -56,7 +56,7 @@ export interface RateLimiter {
 	limit(identifier: string, perMinute: number, rate: number): Promise<LimitAnswer>;
 }
 
-export type EventTable = "logs" | "errors" | "spans" | "llm_usage";
+export type EventTable = "logs" | "errors" | "spans" | "llm_usage" | "web_vitals" | "web_events";
 
 export interface InsertOptions {
 	/** insert_deduplication_token: the same token never stores a second copy. */

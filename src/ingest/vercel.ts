@@ -4,8 +4,11 @@ import { forEachDrainEntry } from "./drain-parse.ts";
 import { LIMITS } from "./limits.ts";
 import { noRejections, type Rejections, reject } from "./rejections.ts";
 import { clickhouseTime, type LogRow, type Provenance } from "./rows.ts";
+import { ANALYTICS, SPEED_INSIGHTS, webEventRow, webVitalRow } from "./vercel-web.ts";
 
-// Vercel log drain entries → log rows (docs/api/CONTRACT.md, Vercel log drain).
+// Vercel drain entries → rows (docs/api/CONTRACT.md, Vercel log drain; round 3, Vercel Drains): an entry without a
+// `schema` is a log entry (a log row), a Speed Insights entry a web_vitals row, a Web Analytics entry a web_events row
+// (src/ingest/vercel-web.ts); an entry of any other schema is refused (counted), never stored as a log.
 
 const LEVELS: Record<string, LogRow["level"]> = {
 	debug: "debug",
@@ -128,7 +131,9 @@ export function parseDrainBody(text: string, ndjson: boolean): unknown[] | null 
 export type DrainRows =
 	| {
 			ok: true;
-			rows: LogRow[];
+			logs: LogRow[];
+			webVitals: object[];
+			webEvents: object[];
 			/** Entries in the body, valid or not. */
 			count: number;
 			/** Refused entries by reason. */
@@ -144,18 +149,29 @@ export type DrainRows =
  */
 export function drainRows(bytes: Uint8Array, ndjson: boolean, p: Provenance): DrainRows {
 	const receivedAt = clickhouseTime(p.receivedAt);
-	let rows: LogRow[] = [];
+	const fresh = () => ({ logs: [] as LogRow[], webVitals: [] as object[], webEvents: [] as object[] });
+	let out = fresh();
 	let rejected = noRejections();
 	let clips = new Clips();
 	const add = (entry: unknown) => {
-		const result = drainEntryToRow(entry, p, receivedAt, clips);
-		if (result.ok) rows.push(result.row);
-		else reject(rejected, result.reason);
+		const schema = field(entry, "schema");
+		let result: { ok: true; row: object } | { ok: false; reason: string };
+		if (schema === undefined) {
+			result = drainEntryToRow(entry, p, receivedAt, clips);
+			if (result.ok) out.logs.push(result.row as LogRow);
+		} else if (schema === SPEED_INSIGHTS) {
+			result = webVitalRow(entry as Record<string, unknown>, p, receivedAt, clips);
+			if (result.ok) out.webVitals.push(result.row);
+		} else if (typeof schema === "string" && ANALYTICS.has(schema)) {
+			result = webEventRow(entry as Record<string, unknown>, p, receivedAt, clips);
+			if (result.ok) out.webEvents.push(result.row);
+		} else result = { ok: false, reason: "unknown_schema" };
+		if (!result.ok) reject(rejected, result.reason);
 	};
 	const count = forEachDrainEntry(bytes, ndjson, add);
-	if (count !== null) return { ok: true, rows, count, rejected, truncated: clips.total };
+	if (count !== null) return { ok: true, ...out, count, rejected, truncated: clips.total };
 	// Not a regular array or NDJSON: the whole text.
-	rows = [];
+	out = fresh();
 	rejected = noRejections();
 	clips = new Clips();
 	const text = decodeUtf8(bytes);
@@ -163,5 +179,5 @@ export function drainRows(bytes: Uint8Array, ndjson: boolean, p: Provenance): Dr
 	const entries = parseDrainBody(text, ndjson);
 	if (entries === null) return { ok: false, failure: "malformed_json" };
 	for (const entry of entries) add(entry);
-	return { ok: true, rows, count: entries.length, rejected, truncated: clips.total };
+	return { ok: true, ...out, count: entries.length, rejected, truncated: clips.total };
 }

@@ -25,7 +25,11 @@ const DrainAccepted = z.object({
 const DrainRejected = z.object({ error: z.string(), rejected: z.number().check(z.int(), z.gte(1)) });
 const DrainBody = z
 	.array(z.record(z.string(), z.unknown()))
-	.check(z.describe("Vercel log drain entries: a JSON array, or NDJSON (one entry per line)"));
+	.check(
+		z.describe(
+			"Vercel drain entries: a JSON array, or NDJSON (one entry per line). By its schema field: none, a log entry (a logs row); vercel.speed_insights.v1, a Web Vitals metric (a web_vitals row); vercel.analytics.v1 or v2, a page view or event (a web_events row); any other, rejected",
+		),
+	);
 const SourceMapsUploaded = z.object({
 	ok: z.literal(true),
 	release: z.string(),

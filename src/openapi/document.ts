@@ -61,7 +61,7 @@ function otlp(signal: "traces" | "logs") {
 				signal === "traces"
 					? "Spans become spans rows (service.name, deployment.environment(.name), service.version from the resource; attributes in metadata); GenAI spans also an llm_usage row."
 					: "Log records become logs rows; SeverityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-24 error."
-			} Metadata holds the resource's and scope's attributes (the first 128, bounded per item and per request) and the item's first 128; otel.dropped_attributes_count counts the rest. Items OTLP refuses (bad ids, no start time) are rejected in partialSuccess; everything past a bound of the service's own is clipped and listed in the row's truncated column. The same export delivered again (an exporter's retry) is stored once. Error answers to protobuf requests (401, 403, 413, 415, 429, 503) are a protobuf google.rpc.Status carrying the JSON body's error message.`,
+			} Metadata holds the resource's and scope's attributes (the first 128, bounded per item and per request) and the item's first 128; otel.dropped_attributes_count counts the rest. Items OTLP refuses (bad ids, no start time) are rejected in partialSuccess; everything past a bound of the service's own is clipped and listed in the row's truncated column. The same export delivered again (an exporter's retry) is stored once. A Vercel trace drain's export is signed: with x-vercel-signature, it is checked against the project's drain secret (403 on a mismatch), and answers carry x-vercel-verify; the resource's vercel.deploymentId is the release. Error answers to protobuf requests (401, 403, 413, 415, 429, 503) are a protobuf google.rpc.Status carrying the JSON body's error message.`,
 			security: [{ bearer: [] }],
 			parameters: [WAIT, IDEMPOTENCY],
 			requestBody: {
@@ -161,9 +161,10 @@ export function buildOpenApiDocument() {
 					},
 				},
 				post: {
-					summary: "Vercel log drain: JSON array or NDJSON, optionally gzip and signed (x-vercel-signature)",
+					summary:
+						"Vercel log, Speed Insights and Web Analytics drains: JSON array or NDJSON, optionally gzip and signed (x-vercel-signature)",
 					description:
-						"Each entry a log row; an entry that is no log entry is counted in rejected, a value past a bound is clipped and listed in the row's truncated column, and the same batch delivered again (Vercel retries) is stored once.",
+						"Each entry a row of its schema's table (logs, web_vitals, web_events); an entry that is none is counted in rejected, a value past a bound is clipped and listed in the row's truncated column, and the same batch delivered again (Vercel retries) is stored once. Every answer carries the project's x-vercel-verify code when it has one.",
 					security: [{ bearer: [] }],
 					parameters: [WAIT, IDEMPOTENCY],
 					requestBody: {

@@ -212,6 +212,9 @@ const SEVERITY_NAMES = [
 	"FATAL4",
 ];
 
+/** A span kind by its proto name or its short name ("server", as Vercel's trace drain example writes it). */
+const spanKind = (name: string) => SPAN_KINDS[name] ?? SPAN_KINDS[`SPAN_KIND_${name.toUpperCase()}`];
+
 function enumValue(value: string | number | undefined, names: (name: string) => number | undefined): number {
 	if (value === undefined) return 0;
 	if (typeof value === "number") return Number.isInteger(value) ? value : 0;
@@ -245,7 +248,7 @@ export function decodeTracesJson(json: unknown): JsonDecodeResult<TracesRequest>
 						spanId: hexId(s.spanId),
 						parentSpanId: hexId(s.parentSpanId),
 						name: s.name ?? "",
-						kind: enumValue(s.kind, (n) => SPAN_KINDS[n]),
+						kind: enumValue(s.kind, spanKind),
 						start: nanos(s.startTimeUnixNano),
 						end: nanos(s.endTimeUnixNano),
 						attributes: attributes(s.attributes),

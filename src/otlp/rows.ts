@@ -32,22 +32,26 @@ function num(v: AttrValue | undefined): number | undefined {
 }
 
 /**
- * service / environment / release from the resource (semantic conventions), the schema's defaults otherwise. The
- * release is the JSON API's field, at most 128 characters; a longer service.version is clipped (and listed), as a
- * drain's deployment id is, rather than refusing every item of the resource.
+ * service / environment / release from the resource (semantic conventions), the schema's defaults otherwise. A
+ * Vercel trace drain's resource names its deployment and project (vercel.deploymentId, vercel.projectId): the
+ * deployment is the release, and the project the service where service.name is absent, as the log drain maps them,
+ * so one deployment's logs and spans agree. The release is the JSON API's field, at most 128 characters; a longer
+ * one is clipped (and listed), as a drain's deployment id is, rather than refusing every item of the resource.
  */
 function identity(resource: Attributes) {
-	const version = str(resource["service.version"]);
+	const release = str(resource["vercel.deploymentId"]) ?? str(resource["service.version"]);
 	return {
-		service: str(resource["service.name"]),
+		service: str(resource["service.name"]) ?? str(resource["vercel.projectName"]) ?? str(resource["vercel.projectId"]),
 		environment: str(resource["deployment.environment.name"]) ?? str(resource["deployment.environment"]),
-		release: version === undefined ? undefined : clip(version, LIMITS.release),
+		release: release === undefined ? undefined : clip(release, LIMITS.release),
+		releaseClipped: release !== undefined && release.length > LIMITS.release,
 	};
 }
+type Identity = ReturnType<typeof identity>;
 
 /** Notes the resource's clipped release for the row about to be built. */
-function noteRelease(resource: Attributes, ids: { release: string | undefined }, c: Clips): void {
-	if (ids.release !== undefined && ids.release !== resource["service.version"]) c.note("release");
+function noteRelease(ids: Identity, c: Clips): void {
+	if (ids.releaseClipped) c.note("release");
 }
 
 /** Items in a request: the shared attributes' allowance is shared out among them. */
@@ -90,7 +94,7 @@ function spanProblem(s: Span): string | undefined {
 function genAiRow(
 	layers: Attributes[],
 	s: Span,
-	ids: ReturnType<typeof identity>,
+	ids: Identity,
 	durationMs: number,
 	p: Provenance,
 	c: Clips,
@@ -153,7 +157,7 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 					continue;
 				}
 				if (metadata.clipped) m.clips.note("metadata");
-				noteRelease(resource, ids, m.clips);
+				noteRelease(ids, m.clips);
 				const row = spanRow(parsed.data, p, m.clips);
 				row.metadata = metadata.text;
 				m.rows.push(row);
@@ -246,7 +250,7 @@ export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): 
 					continue;
 				}
 				if (metadata.clipped) m.clips.note("metadata");
-				noteRelease(resource, ids, m.clips);
+				noteRelease(ids, m.clips);
 				for (const row of logRows(parsed.data, p, m.clips)) {
 					row.metadata = metadata.text;
 					m.rows.push(row);

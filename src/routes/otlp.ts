@@ -15,6 +15,7 @@ import {
 	type Signal,
 	statusProtobuf,
 } from "../otlp/response.ts";
+import { vercelSignature, vercelVerify } from "./vercel.ts";
 
 type OtlpExport = typeof import("../otlp/export.ts");
 // Decoders, OTLP/JSON schemas and row mapping load on the first OTLP request (a dynamic import is evaluated
@@ -91,6 +92,8 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 		binary: (encoding) => encoding === "protobuf",
 		// Exporters retry a timed-out export with the same bytes and no Idempotency-Key.
 		sameBodySameRequest: true,
+		// A Vercel trace drain signs its exports as every drain does; other exporters send no signature.
+		verify: vercelSignature(false),
 		unreadable: (encoding, failure) =>
 			failure.kind === "undecodable_body" ? status400(encoding, failure.reason) : undefined,
 		async decode(body, p): Promise<Decoded> {
@@ -123,6 +126,8 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 export function otlpRoutes(deps: Deps) {
 	const app = new Hono<AppEnv>();
 	app.use(protobufErrors);
+	// Vercel trace drains expect the project's verification code, as log drains do: around the gate.
+	app.use(vercelVerify);
 	app.use(ingestGate(deps));
 	app.post("/traces", intake(otlpExport("traces"), deps));
 	app.post("/logs", intake(otlpExport("logs"), deps));

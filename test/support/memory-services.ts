@@ -48,7 +48,14 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 	const ledger = new Map<string, FirstAttempt>();
 	const maps = new Map<string, StoredMap>();
 	const spilled: SpilledChunk[] = [];
-	const inserted: Record<EventTable, object[]> = { logs: [], errors: [], spans: [], llm_usage: [] };
+	const inserted: Record<EventTable, object[]> = {
+		logs: [],
+		errors: [],
+		spans: [],
+		llm_usage: [],
+		web_vitals: [],
+		web_events: [],
+	};
 	const calls = new Map<string, number>();
 	const down = new Set<keyof Services>();
 	const keep = options.keepRows ?? true;

@@ -12,7 +12,7 @@ import { call, createKey, storedRows, type TestKey } from "./helpers.ts";
 const RUNS = Number(env.PROPERTY_RUNS);
 const SEED = Number(env.PROPERTY_SEED);
 
-type Table = "logs" | "errors" | "spans" | "llm_usage";
+type Table = "logs" | "errors" | "spans" | "llm_usage" | "web_vitals" | "web_events";
 type Row = Record<string, unknown>;
 /** A column's expected value; RECEIVED: the row's own received_at; a Subset: these keys of the JSON text. */
 const RECEIVED = Symbol("received_at");
@@ -315,6 +315,108 @@ const drain: fc.Arbitrary<Sent> = fc
 			}),
 	}));
 
+// Speed Insights and Web Analytics drains (issue 21): their own tables, times ISO (Speed Insights) or ms (Analytics).
+const webString = fc.oneof(text(10), atLimit(256));
+const webVitals: fc.Arbitrary<Sent> = fc
+	.tuple(
+		fc.array(
+			fc.record(
+				{
+					timestamp: ms,
+					metricType: fc.constantFrom("CLS", "LCP", "FID", "FCP", "TTFB", "INP"),
+					value: fc.double({ min: 0, max: 1e5, noNaN: true }),
+					path: webString,
+					route: webString,
+					origin: webString,
+					deviceId: fc.nat(),
+					vercelEnvironment: webString,
+					deploymentId: fc.oneof(text(10), overLimit(128)),
+					country: webString,
+					clientName: webString,
+					connectionSpeed: webString,
+				},
+				{ requiredKeys: ["timestamp", "metricType", "value"] },
+			),
+			{ minLength: 1, maxLength: 5 },
+		),
+		fc.boolean(),
+	)
+	.map(([entries, ndjson]) => {
+		const sent = entries.map((e) => ({
+			schema: "vercel.speed_insights.v1",
+			...e,
+			timestamp: new Date(e.timestamp).toISOString(),
+		}));
+		return {
+			path: "/ingest/drain",
+			contentType: ndjson ? "application/x-ndjson" : "application/json",
+			body: ndjson ? sent.map((e) => json(e)).join("\n") : json(sent),
+			table: "web_vitals" as const,
+			rows: () =>
+				entries.map((e) => ({
+					timestamp: rowTime(e.timestamp),
+					metric: e.metricType,
+					value: e.value,
+					path: wf(e.path ?? ""),
+					route: wf(e.route ?? ""),
+					origin: wf(e.origin ?? ""),
+					device_id: e.deviceId === undefined ? "" : String(e.deviceId),
+					environment: wf(e.vercelEnvironment ?? "production"),
+					release: wf(clip(e.deploymentId ?? "", 128)),
+					country: wf(e.country ?? ""),
+					client_name: wf(e.clientName ?? ""),
+					connection_speed: wf(e.connectionSpeed ?? ""),
+				})),
+		} satisfies Sent;
+	});
+
+const webEvents: fc.Arbitrary<Sent> = fc
+	.tuple(
+		fc.array(
+			fc.record(
+				{
+					schema: fc.constantFrom("vercel.analytics.v1", "vercel.analytics.v2"),
+					eventType: fc.constantFrom("pageview", "event"),
+					eventName: webString,
+					eventData: fc.option(
+						metadata.map((m) => json(m)),
+						{ nil: undefined },
+					),
+					timestamp: fc.integer({ min: MIN_TIME, max: Date.UTC(2299, 11, 31) }),
+					sessionId: fc.nat(),
+					deviceId: fc.nat(),
+					path: webString,
+					referrer: webString,
+					queryParams: webString,
+					deployment: text(10),
+				},
+				{ requiredKeys: ["schema", "eventType", "timestamp"] },
+			),
+			{ minLength: 1, maxLength: 5 },
+		),
+		fc.boolean(),
+	)
+	.map(([entries, ndjson]) => ({
+		path: "/ingest/drain",
+		contentType: ndjson ? "application/x-ndjson" : "application/json",
+		body: ndjson ? entries.map((e) => json(e)).join("\n") : json(entries),
+		table: "web_events" as const,
+		rows: () =>
+			entries.map((e) => ({
+				schema: e.schema,
+				event_type: e.eventType,
+				event_name: wf(e.eventName ?? ""),
+				event_data: e.eventData === undefined ? "" : wf(e.eventData),
+				timestamp: rowTime(e.timestamp),
+				session_id: e.sessionId === undefined ? "" : String(e.sessionId),
+				device_id: e.deviceId === undefined ? "" : String(e.deviceId),
+				path: wf(e.path ?? ""),
+				referrer: wf(e.referrer ?? ""),
+				query_params: wf(e.queryParams ?? ""),
+				release: wf(e.deployment ?? ""),
+			})),
+	}));
+
 // OTLP: one resource, one scope, a few items; times well inside a millisecond so a JSON number's rounding
 // (a double near 1.8e18 is exact to 256 ns) cannot move them across one.
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: n, maxLength: n });
@@ -484,7 +586,7 @@ interface Planned {
 const scenario = fc.record({
 	requests: fc.array(
 		fc.record({
-			sent: fc.oneof(logs, errors, traces, llm, drain, otlpTraces, otlpLogs),
+			sent: fc.oneof(logs, errors, traces, llm, drain, webVitals, webEvents, otlpTraces, otlpLogs),
 			// A small pool: two different requests may share a key (then they differ in body or route).
 			idempotencyKey: fc.option(fc.constantFrom("k1", "k2"), { nil: undefined }),
 			retried: fc.boolean(),
@@ -528,7 +630,14 @@ describe("every 200 is stored: a property over every ingest route", () => {
 		await fc.assert(
 			fc.asyncProperty(scenario, async ({ requests, collidingRequestIds }) => {
 				const k = await createKey({ rateLimit: 1_000_000 });
-				const expected: Record<Table, Expected[]> = { logs: [], errors: [], spans: [], llm_usage: [] };
+				const expected: Record<Table, Expected[]> = {
+					logs: [],
+					errors: [],
+					spans: [],
+					llm_usage: [],
+					web_vitals: [],
+					web_events: [],
+				};
 				const stored: { path: string; key: string; body: Uint8Array }[] = [];
 				for (const [i, p] of requests.entries()) {
 					const requestId = collidingRequestIds ? "the-same-request-id" : `r-${i}`;
