@@ -4,9 +4,11 @@
  * exit code (only a crash exits non-zero). Everything it starts is stopped at the end, also on Ctrl-C.
  *
  * Knobs (environment): BENCH_ROUNDS (15), BENCH_E2E_SECONDS (12), BENCH_E2E_CONNECTIONS (16),
- * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps, distance), BENCH_ONLY (the
+ * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps, distance, cost), BENCH_ONLY (the
  * same names: run only these), BENCH_CASES (Part 1: comma list of case names, e.g. log1,bare1), BENCH_DISTANCE_MS (50),
- * BENCH_DISTANCE_WARM (200 warm requests per distance), BENCH_DISTANCE_SAMPLES (7 per cold case and distance).
+ * BENCH_DISTANCE_WARM (200 warm requests per distance), BENCH_DISTANCE_SAMPLES (7 per cold case and distance);
+ * cost (bench/cost.ts): BENCH_COST_REQUESTS (100 per kind), BENCH_COST_WARMUP (10), BENCH_COST_CONCURRENCY (4),
+ * BENCH_COST_ROUNDS (9 CPU rounds per kind in workerd).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -22,6 +24,9 @@ import {
 } from "./bundle.ts";
 import { benchCases } from "./cases.ts";
 import { killChildren, runChild } from "./child.ts";
+import { type CostReport, runCost } from "./cost.ts";
+import type { CostCpu } from "./cost-cpu.ts";
+import { renderCost } from "./cost-report.ts";
 import { type DistanceReport, percentile, roundTrips, runDistance } from "./distance.ts";
 import { type E2eReport, runE2e, startBenchStack, stopDevServers } from "./e2e.ts";
 import { drainBody, logsBody } from "./payloads.ts";
@@ -38,6 +43,9 @@ const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const DISTANCE_MS = Number(process.env.BENCH_DISTANCE_MS ?? 50);
 const DISTANCE_WARM = Number(process.env.BENCH_DISTANCE_WARM ?? 200);
 const DISTANCE_SAMPLES = Number(process.env.BENCH_DISTANCE_SAMPLES ?? 7);
+const COST_REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 100);
+const COST_WARMUP = Number(process.env.BENCH_COST_WARMUP ?? 10);
+const COST_CONCURRENCY = Number(process.env.BENCH_COST_CONCURRENCY ?? 4);
 
 const dir = mkdtempSync(join(tmpdir(), "deeptracer-bench-"));
 let stack: Stack | undefined;
@@ -106,6 +114,7 @@ let sourceMaps:
 	  }
 	| undefined;
 let distance: DistanceReport | undefined;
+let cost: { report: CostReport; cpu: CostCpu[] | undefined } | undefined;
 const failures: string[] = [];
 
 async function part(name: string, fn: () => Promise<void>): Promise<void> {
@@ -212,6 +221,25 @@ try {
 			samples: DISTANCE_SAMPLES,
 			log: step,
 		});
+	});
+	await part("cost", async () => {
+		step("7. cost: CPU per kind in workerd, then every store call counted through wrangler dev…");
+		const cpu = await runChild<CostCpu[]>(join(import.meta.dirname, "cost-cpu.ts"), [compat], [], 240_000).catch(
+			(err) => {
+				failures.push(`cost CPU: ${err instanceof Error ? err.message : String(err)}`);
+				return undefined;
+			},
+		);
+		stack ??= await startBenchStack(join(dir, "stack"));
+		const report = await runCost(stack, {
+			dir,
+			requests: COST_REQUESTS,
+			warmup: COST_WARMUP,
+			concurrency: COST_CONCURRENCY,
+			compatibilityDate: compat,
+			log: step,
+		});
+		cost = { report, cpu };
 	});
 } finally {
 	step("stopping the stack and workers…");
@@ -471,6 +499,8 @@ if (distance) {
 }
 
 process.stdout.write(`\n${renderTable(rows)}\n`);
+const costTables = cost ? renderCost(cost.report, cost.cpu) : undefined;
+if (costTables) process.stdout.write(`\n${costTables.text}\n`);
 
 const notes: string[] = [];
 if (realBundle) {
@@ -503,6 +533,7 @@ if (distance) {
 		notes.push(`  ${name.padEnd(9)} ${c.far.what.slice(0, 6).join(", ") || "nothing"}`);
 	}
 }
+if (costTables) notes.push(...costTables.notes);
 if (misses.length > 0) {
 	notes.push("Missed targets:");
 	for (const m of misses) notes.push(`  - ${m}`);
