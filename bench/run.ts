@@ -32,6 +32,7 @@ import { type E2eReport, runE2e, startBenchStack, stopDevServers } from "./e2e.t
 import { drainBody, logsBody } from "./payloads.ts";
 import { median } from "./stats.ts";
 import { type Row, renderTable } from "./table.ts";
+import { BUNDLE_GZIP_KIB, DRAIN_PEAK, FIXED_OVERHEAD, PATH_TARGETS, STARTUP_MS } from "./targets.ts";
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -253,7 +254,6 @@ const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : "n/a");
 
-const TARGETS: Record<string, number> = { logs50: 1.5, logs1000: 1.5, error40: 3 };
 const rows: Row[] = [];
 const misses: string[] = [];
 function judge(figure: string, value: number, limit: number | undefined, unit: (v: number) => string) {
@@ -278,15 +278,16 @@ for (const [runtime, cases] of [
 		const app = runtime === "node" ? (c.appCpuNs ?? c.appWallNs) : c.appWallNs;
 		const floor = runtime === "node" ? (c.floorCpuNs ?? c.floorWallNs) : c.floorWallNs;
 		const ratio = runtime === "node" ? (c.cpuRatio ?? c.wallRatio) : c.wallRatio;
-		const limit = TARGETS[c.name];
+		const target = PATH_TARGETS[runtime][c.name];
 		const figure = `${c.label} (${kib(c.bytes)})`;
 		rows.push({
 			figure,
 			value: us(app),
 			baseline: `${us(floor)} floor`,
 			ratio: x(ratio),
-			target: limit ? `≤ ${limit}×` : "—",
-			result: judge(`${runtime}: ${c.label} vs floor`, ratio, limit, x),
+			target: target ? `≤ ${target.limit}×` : "—",
+			previous: target?.previous,
+			result: judge(`${runtime}: ${c.label} vs floor`, ratio, target?.limit, x),
 		});
 	}
 	const one = get("log1");
@@ -299,8 +300,9 @@ for (const [runtime, cases] of [
 			value: us(a),
 			baseline: `${us(b)} bare`,
 			ratio: x(a / b),
-			target: "≤ 2×",
-			result: judge(`${runtime}: 1 log vs bare Hono handler`, a / b, 2, x),
+			target: `≤ ${FIXED_OVERHEAD[runtime].limit}×`,
+			previous: FIXED_OVERHEAD[runtime].previous,
+			result: judge(`${runtime}: 1 log vs bare Hono handler`, a / b, FIXED_OVERHEAD[runtime].limit, x),
 		});
 	}
 }
@@ -314,8 +316,9 @@ if (realBundle) {
 		value: kib(realBundle.gzipBytes),
 		baseline: bareBundle ? `${kib(bareBundle.gzipBytes)} bare` : "",
 		ratio: bareBundle ? x(realBundle.gzipBytes / bareBundle.gzipBytes) : "",
-		target: "≤ 110 KiB",
-		result: judge("bundle gzipped", realBundle.gzipBytes, 110 * 1024, kib),
+		target: `≤ ${BUNDLE_GZIP_KIB.limit} KiB`,
+		previous: BUNDLE_GZIP_KIB.previous,
+		result: judge("bundle gzipped", realBundle.gzipBytes, BUNDLE_GZIP_KIB.limit * 1024, kib),
 	});
 	rows.push({
 		figure: "worker bundle, minified",
@@ -331,8 +334,9 @@ if (realBundle) {
 			value: `${startup.real.toFixed(1)} ms`,
 			baseline: `${startup.bare.toFixed(1)} ms bare`,
 			ratio: x(startup.real / startup.bare),
-			target: "—",
-			result: "info",
+			target: `≤ ${STARTUP_MS.limit} ms`,
+			previous: STARTUP_MS.previous,
+			result: judge("startup", startup.real, STARTUP_MS.limit, (v) => `${v.toFixed(1)} ms`),
 		});
 	}
 }
@@ -393,8 +397,9 @@ if (memory) {
 		value: `${mib(memory.app.peakBytes)} = ${x(memory.app.peakBytes / body)} body`,
 		baseline: `${x(memory.floor.peakBytes / body)} floor`,
 		ratio: x(memory.app.peakBytes / memory.floor.peakBytes),
-		target: "≤ 3× body",
-		result: judge("peak memory (multiple of the body)", memory.app.peakBytes / body, 3, x),
+		target: `≤ ${DRAIN_PEAK.limit}× body`,
+		previous: DRAIN_PEAK.previous,
+		result: judge("peak memory (multiple of the body)", memory.app.peakBytes / body, DRAIN_PEAK.limit, x),
 	});
 	rows.push({
 		figure: "  of which V8 heap peak / external at end",
