@@ -13,10 +13,12 @@ export type StoreName = "upstash" | "neon" | "clickhouse";
 export interface Arrival {
 	store: StoreName;
 	at: number;
-	/** Redis commands in the request (Upstash only; 0 for other stores). */
+	/** Redis commands in the request (Upstash), SQL statements (Neon), 0 for ClickHouse. */
 	commands: number;
-	/** The first command's name (Upstash) or the path, for reports. */
+	/** The first command's name (Upstash), the statement's verb (Neon), the query's start (ClickHouse), for reports. */
 	what: string;
+	/** Bytes of the request body. */
+	bytes: number;
 }
 
 export interface DistanceProxy {
@@ -48,6 +50,29 @@ export function upstashCommands(path: string, body: Buffer): { commands: number;
 	return { commands: name ? 1 : 0, what: name || route };
 }
 
+/** Statements in a Neon HTTP request: `{query, params}` is one, `{queries: [...]}` (a transaction) one each. */
+export function neonStatements(body: Buffer): { commands: number; what: string } {
+	let parsed: { query?: unknown; queries?: { query?: unknown }[] } | undefined;
+	try {
+		parsed = JSON.parse(body.toString("utf8"));
+	} catch {
+		return { commands: 0, what: "?" };
+	}
+	const verb = (q: unknown) => (typeof q === "string" ? (q.trim().split(/\s+/)[0] ?? "").toLowerCase() : "?");
+	if (Array.isArray(parsed?.queries))
+		return {
+			commands: parsed.queries.length,
+			what: `transaction[${parsed.queries.map((q) => verb(q.query)).join(",")}]`,
+		};
+	return { commands: 1, what: verb(parsed?.query) };
+}
+
+/** A ClickHouse HTTP request's query, its first words ("INSERT INTO logs"), from the URL or else the body. */
+function clickhouseWhat(url: string): string {
+	const query = new URL(url, "http://x").searchParams.get("query");
+	return query ? query.trim().split(/\s+/).slice(0, 3).join(" ") : (url.split("?")[0] ?? url);
+}
+
 /** Starts a proxy for `target` (http://host:port[/path]) on a free loopback port; `delayMs` may change any time. */
 export async function startDistanceProxy(store: StoreName, target: string, delayMs = 0): Promise<DistanceProxy> {
 	const to = new URL(target);
@@ -68,8 +93,12 @@ export async function startDistanceProxy(store: StoreName, target: string, delay
 			.then(async (body) => {
 				const url = req.url ?? "/";
 				const counted =
-					store === "upstash" ? upstashCommands(url, body) : { commands: 0, what: url.split("?")[0] ?? url };
-				arrivals.push({ store, at, ...counted });
+					store === "upstash"
+						? upstashCommands(url, body)
+						: store === "neon"
+							? neonStatements(body)
+							: { commands: 0, what: clickhouseWhat(url) };
+				arrivals.push({ store, at, bytes: body.length, ...counted });
 				if (proxy.delayMs > 0) await new Promise((r) => setTimeout(r, proxy.delayMs));
 				const headers = { ...req.headers, host: to.host };
 				const upstream = httpRequest(

@@ -50,8 +50,19 @@ export interface DistanceReport {
 
 const QUIET_MS = 15;
 
+/** Until no store request is open and none arrived or finished for QUIET_MS (at most 5 s). */
+export async function untilQuiet(proxies: readonly DistanceProxy[]): Promise<void> {
+	const deadline = performance.now() + 5_000;
+	for (;;) {
+		const now = performance.now();
+		const busy = proxies.some((p) => p.inFlight > 0 || now - p.lastActivity < QUIET_MS);
+		if (!busy || now > deadline) return;
+		await new Promise((r) => setTimeout(r, 2));
+	}
+}
+
 /** The proxies in front of the stack's three HTTP endpoints, and the stack's env rewritten to go through them. */
-async function proxiesFor(stack: Stack): Promise<{ proxies: DistanceProxy[]; env: Record<string, string> }> {
+export async function proxiesFor(stack: Stack): Promise<{ proxies: DistanceProxy[]; env: Record<string, string> }> {
 	const neon = new URL(stack.env.NEON_HTTP_ENDPOINT as string);
 	const proxies = await Promise.all([
 		startDistanceProxy("upstash", stack.env.UPSTASH_REDIS_REST_URL as string),
@@ -104,16 +115,7 @@ export async function runDistance(
 		const setDelay = (ms: number) => {
 			for (const p of proxies) p.delayMs = ms;
 		};
-		/** Until no store request is open and none arrived or finished for QUIET_MS (at most 5 s). */
-		const quiet = async () => {
-			const deadline = performance.now() + 5_000;
-			for (;;) {
-				const now = performance.now();
-				const busy = proxies.some((p) => p.inFlight > 0 || now - p.lastActivity < QUIET_MS);
-				if (!busy || now > deadline) return;
-				await new Promise((r) => setTimeout(r, 2));
-			}
-		};
+		const quiet = () => untilQuiet(proxies);
 		const ingest = (key: string) =>
 			fetch(`${base}/ingest/logs`, {
 				method: "POST",
@@ -164,7 +166,7 @@ export async function runDistance(
 					let any = false;
 					for (const [j, p] of proxies.entries()) {
 						for (const a of p.arrivals.slice(seen[j])) {
-							sample.upstashCommands += a.commands;
+							if (a.store === "upstash") sample.upstashCommands += a.commands;
 							if (a.at < t0 || a.at > t1) continue;
 							if (a.store !== "clickhouse") any = true;
 							sample.before[a.store]++;

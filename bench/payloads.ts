@@ -54,9 +54,12 @@ const otlpAttrs = (r: () => number) => [
 const otlpResource = { attributes: [{ key: "service.name", value: { stringValue: "web" } }] };
 const nanos = (ms: number) => String(BigInt(ms) * 1_000_000n);
 
-/** POST /v1/traces body, OTLP/JSON, with `n` spans (what an OpenTelemetry SDK exports in one batch). */
-export function otlpTracesBody(n: number): string {
-	const r = rng(1000 + n);
+/**
+ * POST /v1/traces body, OTLP/JSON, with `n` spans (what an OpenTelemetry SDK exports in one batch); another `variant`
+ * has other ids (a body the worker has not stored before).
+ */
+export function otlpTracesBody(n: number, variant = 0): string {
+	const r = rng(1000 + n + variant * 7919);
 	const spans = Array.from({ length: n }, (_, i) => ({
 		traceId: hex(r, 32),
 		spanId: hex(r, 16),
@@ -175,39 +178,50 @@ export function llmBody(): string {
 	});
 }
 
+/** One Vercel log drain entry (~560 bytes as JSON). */
+function drainEntry(r: () => number, i: number): string {
+	return JSON.stringify({
+		id: `${hex(r, 24)}`,
+		message: `${pick(r, ["GET", "POST"])} ${pick(r, ROUTES)} ${pick(r, MESSAGES)}`,
+		timestamp: BASE_MS + i * 3,
+		type: "stdout",
+		source: pick(r, ["lambda", "edge", "build", "static"]),
+		projectId: "prj_2a9c7f01b3",
+		deploymentId: "dpl_7f3a9c21e8",
+		host: "my-app.vercel.app",
+		path: pick(r, ROUTES),
+		level: pick(r, ["info", "warning", "error"]),
+		environment: "production",
+		requestId: `${hex(r, 4)}::${hex(r, 12)}`,
+		statusCode: pick(r, [200, 200, 200, 304, 404, 500]),
+		proxy: {
+			timestamp: BASE_MS + i * 3,
+			method: "GET",
+			host: "my-app.vercel.app",
+			path: pick(r, ROUTES),
+			userAgent: ["Mozilla/5.0"],
+			region: "fra1",
+			statusCode: 200,
+		},
+	});
+}
+
 /** A Vercel log drain JSON array of about `bytes` bytes (default: just under the 5 MB limit). */
 export function drainBody(bytes = 5 * 1024 * 1024 - 4096): string {
 	const r = rng(5);
 	const parts: string[] = [];
 	let size = 2;
 	for (let i = 0; ; i++) {
-		const entry = JSON.stringify({
-			id: `${hex(r, 24)}`,
-			message: `${pick(r, ["GET", "POST"])} ${pick(r, ROUTES)} ${pick(r, MESSAGES)}`,
-			timestamp: BASE_MS + i * 3,
-			type: "stdout",
-			source: pick(r, ["lambda", "edge", "build", "static"]),
-			projectId: "prj_2a9c7f01b3",
-			deploymentId: "dpl_7f3a9c21e8",
-			host: "my-app.vercel.app",
-			path: pick(r, ROUTES),
-			level: pick(r, ["info", "warning", "error"]),
-			environment: "production",
-			requestId: `${hex(r, 4)}::${hex(r, 12)}`,
-			statusCode: pick(r, [200, 200, 200, 304, 404, 500]),
-			proxy: {
-				timestamp: BASE_MS + i * 3,
-				method: "GET",
-				host: "my-app.vercel.app",
-				path: pick(r, ROUTES),
-				userAgent: ["Mozilla/5.0"],
-				region: "fra1",
-				statusCode: 200,
-			},
-		});
+		const entry = drainEntry(r, i);
 		if (size + entry.length + 1 > bytes) break;
 		parts.push(entry);
 		size += entry.length + 1;
 	}
 	return `[${parts.join(",")}]`;
+}
+
+/** A Vercel log drain JSON array of exactly `n` entries; another `variant` has other ids (a body never stored). */
+export function drainBatchBody(n: number, variant = 0): string {
+	const r = rng(5 + variant * 7919);
+	return `[${Array.from({ length: n }, (_, i) => drainEntry(r, i)).join(",")}]`;
 }

@@ -4,9 +4,11 @@
  * exit code (only a crash exits non-zero). Everything it starts is stopped at the end, also on Ctrl-C.
  *
  * Knobs (environment): BENCH_ROUNDS (15), BENCH_E2E_SECONDS (12), BENCH_E2E_CONNECTIONS (16),
- * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps, distance), BENCH_ONLY (the
+ * BENCH_STARTUP_RUNS (5), BENCH_SKIP (comma list of: node, workerd, bundle, e2e, memory, sourcemaps, distance, cost), BENCH_ONLY (the
  * same names: run only these), BENCH_CASES (Part 1: comma list of case names, e.g. log1,bare1), BENCH_DISTANCE_MS (50),
- * BENCH_DISTANCE_WARM (200 warm requests per distance), BENCH_DISTANCE_SAMPLES (7 per cold case and distance).
+ * BENCH_DISTANCE_WARM (200 warm requests per distance), BENCH_DISTANCE_SAMPLES (7 per cold case and distance);
+ * cost (bench/cost.ts): BENCH_COST_REQUESTS (100 per kind), BENCH_COST_WARMUP (10), BENCH_COST_CONCURRENCY (4),
+ * BENCH_COST_ROUNDS (9 CPU rounds per kind in workerd).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -22,11 +24,15 @@ import {
 } from "./bundle.ts";
 import { benchCases } from "./cases.ts";
 import { killChildren, runChild } from "./child.ts";
+import { type CostReport, runCost } from "./cost.ts";
+import type { CostCpu } from "./cost-cpu.ts";
+import { renderCost } from "./cost-report.ts";
 import { type DistanceReport, percentile, roundTrips, runDistance } from "./distance.ts";
 import { type E2eReport, runE2e, startBenchStack, stopDevServers } from "./e2e.ts";
 import { drainBody, logsBody } from "./payloads.ts";
 import { median } from "./stats.ts";
 import { type Row, renderTable } from "./table.ts";
+import { BUNDLE_GZIP_KIB, DRAIN_PEAK, FIXED_OVERHEAD, PATH_TARGETS, STARTUP_MS } from "./targets.ts";
 
 const started = performance.now();
 const loadBefore = loadavg()[0] ?? 0;
@@ -38,6 +44,9 @@ const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const DISTANCE_MS = Number(process.env.BENCH_DISTANCE_MS ?? 50);
 const DISTANCE_WARM = Number(process.env.BENCH_DISTANCE_WARM ?? 200);
 const DISTANCE_SAMPLES = Number(process.env.BENCH_DISTANCE_SAMPLES ?? 7);
+const COST_REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 100);
+const COST_WARMUP = Number(process.env.BENCH_COST_WARMUP ?? 10);
+const COST_CONCURRENCY = Number(process.env.BENCH_COST_CONCURRENCY ?? 4);
 
 const dir = mkdtempSync(join(tmpdir(), "deeptracer-bench-"));
 let stack: Stack | undefined;
@@ -106,6 +115,7 @@ let sourceMaps:
 	  }
 	| undefined;
 let distance: DistanceReport | undefined;
+let cost: { report: CostReport; cpu: CostCpu[] | undefined } | undefined;
 const failures: string[] = [];
 
 async function part(name: string, fn: () => Promise<void>): Promise<void> {
@@ -213,6 +223,25 @@ try {
 			log: step,
 		});
 	});
+	await part("cost", async () => {
+		step("7. cost: CPU per kind in workerd, then every store call counted through wrangler dev…");
+		const cpu = await runChild<CostCpu[]>(join(import.meta.dirname, "cost-cpu.ts"), [compat], [], 240_000).catch(
+			(err) => {
+				failures.push(`cost CPU: ${err instanceof Error ? err.message : String(err)}`);
+				return undefined;
+			},
+		);
+		stack ??= await startBenchStack(join(dir, "stack"));
+		const report = await runCost(stack, {
+			dir,
+			requests: COST_REQUESTS,
+			warmup: COST_WARMUP,
+			concurrency: COST_CONCURRENCY,
+			compatibilityDate: compat,
+			log: step,
+		});
+		cost = { report, cpu };
+	});
 } finally {
 	step("stopping the stack and workers…");
 	await cleanup();
@@ -225,7 +254,6 @@ const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : "n/a");
 
-const TARGETS: Record<string, number> = { logs50: 1.5, logs1000: 1.5, error40: 3 };
 const rows: Row[] = [];
 const misses: string[] = [];
 function judge(figure: string, value: number, limit: number | undefined, unit: (v: number) => string) {
@@ -250,15 +278,16 @@ for (const [runtime, cases] of [
 		const app = runtime === "node" ? (c.appCpuNs ?? c.appWallNs) : c.appWallNs;
 		const floor = runtime === "node" ? (c.floorCpuNs ?? c.floorWallNs) : c.floorWallNs;
 		const ratio = runtime === "node" ? (c.cpuRatio ?? c.wallRatio) : c.wallRatio;
-		const limit = TARGETS[c.name];
+		const target = PATH_TARGETS[runtime][c.name];
 		const figure = `${c.label} (${kib(c.bytes)})`;
 		rows.push({
 			figure,
 			value: us(app),
 			baseline: `${us(floor)} floor`,
 			ratio: x(ratio),
-			target: limit ? `≤ ${limit}×` : "—",
-			result: judge(`${runtime}: ${c.label} vs floor`, ratio, limit, x),
+			target: target ? `≤ ${target.limit}×` : "—",
+			previous: target?.previous,
+			result: judge(`${runtime}: ${c.label} vs floor`, ratio, target?.limit, x),
 		});
 	}
 	const one = get("log1");
@@ -271,8 +300,9 @@ for (const [runtime, cases] of [
 			value: us(a),
 			baseline: `${us(b)} bare`,
 			ratio: x(a / b),
-			target: "≤ 2×",
-			result: judge(`${runtime}: 1 log vs bare Hono handler`, a / b, 2, x),
+			target: `≤ ${FIXED_OVERHEAD[runtime].limit}×`,
+			previous: FIXED_OVERHEAD[runtime].previous,
+			result: judge(`${runtime}: 1 log vs bare Hono handler`, a / b, FIXED_OVERHEAD[runtime].limit, x),
 		});
 	}
 }
@@ -286,8 +316,9 @@ if (realBundle) {
 		value: kib(realBundle.gzipBytes),
 		baseline: bareBundle ? `${kib(bareBundle.gzipBytes)} bare` : "",
 		ratio: bareBundle ? x(realBundle.gzipBytes / bareBundle.gzipBytes) : "",
-		target: "≤ 110 KiB",
-		result: judge("bundle gzipped", realBundle.gzipBytes, 110 * 1024, kib),
+		target: `≤ ${BUNDLE_GZIP_KIB.limit} KiB`,
+		previous: BUNDLE_GZIP_KIB.previous,
+		result: judge("bundle gzipped", realBundle.gzipBytes, BUNDLE_GZIP_KIB.limit * 1024, kib),
 	});
 	rows.push({
 		figure: "worker bundle, minified",
@@ -303,8 +334,9 @@ if (realBundle) {
 			value: `${startup.real.toFixed(1)} ms`,
 			baseline: `${startup.bare.toFixed(1)} ms bare`,
 			ratio: x(startup.real / startup.bare),
-			target: "—",
-			result: "info",
+			target: `≤ ${STARTUP_MS.limit} ms`,
+			previous: STARTUP_MS.previous,
+			result: judge("startup", startup.real, STARTUP_MS.limit, (v) => `${v.toFixed(1)} ms`),
 		});
 	}
 }
@@ -365,8 +397,9 @@ if (memory) {
 		value: `${mib(memory.app.peakBytes)} = ${x(memory.app.peakBytes / body)} body`,
 		baseline: `${x(memory.floor.peakBytes / body)} floor`,
 		ratio: x(memory.app.peakBytes / memory.floor.peakBytes),
-		target: "≤ 3× body",
-		result: judge("peak memory (multiple of the body)", memory.app.peakBytes / body, 3, x),
+		target: `≤ ${DRAIN_PEAK.limit}× body`,
+		previous: DRAIN_PEAK.previous,
+		result: judge("peak memory (multiple of the body)", memory.app.peakBytes / body, DRAIN_PEAK.limit, x),
 	});
 	rows.push({
 		figure: "  of which V8 heap peak / external at end",
@@ -471,6 +504,8 @@ if (distance) {
 }
 
 process.stdout.write(`\n${renderTable(rows)}\n`);
+const costTables = cost ? renderCost(cost.report, cost.cpu) : undefined;
+if (costTables) process.stdout.write(`\n${costTables.text}\n`);
 
 const notes: string[] = [];
 if (realBundle) {
@@ -503,6 +538,7 @@ if (distance) {
 		notes.push(`  ${name.padEnd(9)} ${c.far.what.slice(0, 6).join(", ") || "nothing"}`);
 	}
 }
+if (costTables) notes.push(...costTables.notes);
 if (misses.length > 0) {
 	notes.push("Missed targets:");
 	for (const m of misses) notes.push(`  - ${m}`);
