@@ -113,7 +113,8 @@ export async function lookupKey(
 
 	// A key with a positive entry anywhere is a real key, however stale the entry: never throttled.
 	const known = cached?.record ?? local?.entry.record;
-	if (!known && lookupsThrottled(clientIp, shared?.failures, now)) return { ok: false, reason: "throttled" };
+	const failures = shared && { current: shared.failures, previous: shared.previousFailures };
+	if (!known && lookupsThrottled(clientIp, failures, now)) return { ok: false, reason: "throttled" };
 
 	let record: ApiKeyRecord | null;
 	try {

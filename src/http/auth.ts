@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { recentlyFailed, secondsToWindowEnd } from "../auth/abuse.ts";
+import { recentlyFailed, throttledForSeconds } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
 import {
 	isolateLookup,
@@ -88,7 +88,7 @@ function accept(c: Context<AppEnv>, result: KeyLookup, via: Via, now: number): A
 	const event = c.get("event");
 	if (!result.ok) {
 		if (result.reason === "throttled") {
-			throw new FailureError({ kind: "auth_throttled", retryAfterSeconds: secondsToWindowEnd(now) });
+			throw new FailureError({ kind: "auth_throttled", retryAfterSeconds: throttledForSeconds(clientIp(c), now) });
 		}
 		throw new FailureError({ kind: result.reason === "unavailable" ? "auth_unavailable" : "unauthorized" });
 	}
