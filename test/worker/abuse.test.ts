@@ -27,7 +27,7 @@ describe("a flood of random keys", () => {
 			for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 		}
 		const reached = (await sqlRequests()) - before;
-		// A throttled address still gets one lookup a second per isolate (so valid keys are not locked out).
+		// A throttled address still gets one lookup a second (per address and isolate), so valid keys are not locked out.
 		const trickle = Math.ceil((Date.now() - started) / 1000) + 1;
 		console.info(JSON.stringify({ flood, statuses, postgres_sql_requests: reached }));
 		expect((statuses[401] ?? 0) + (statuses[429] ?? 0)).toBe(flood);
