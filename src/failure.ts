@@ -7,6 +7,7 @@ export type Failure =
 	| { kind: "auth_unavailable" }
 	| { kind: "origin_refused" }
 	| { kind: "rate_limited"; retryAfterSeconds: number }
+	| { kind: "limit_unavailable" }
 	| { kind: "auth_throttled"; retryAfterSeconds: number }
 	| { kind: "invalid_payload"; issues: unknown[] }
 	| { kind: "malformed_json" }

@@ -37,11 +37,13 @@ export interface SharedLookup {
 	entry: CachedKey | undefined;
 	/** Failed key lookups from the client's IP in the current minute. */
 	failures: number;
+	/** Those of the minute before (the failure count is read as a sliding window: src/auth/abuse.ts). */
+	previousFailures: number;
 }
 
 /** Shared cache in front of the key store (Upstash Redis). */
 export interface KeyCache {
-	/** The cached lookup of a key and the IP's failed lookups of the minute starting at `windowStart` (Unix ms). */
+	/** The cached lookup of a key and the IP's failed lookups of the minute starting at `windowStart` (Unix ms) and the one before. */
 	lookup(keyHash: string, ip: string, windowStart: number): Promise<SharedLookup>;
 	set(keyHash: string, entry: CachedKey): Promise<void>;
 	/** Claims the once-a-minute slot for recording last_used_at; false when another request already has it. */

@@ -113,7 +113,8 @@ export async function lookupKey(
 
 	// A key with a positive entry anywhere is a real key, however stale the entry: never throttled.
 	const known = cached?.record ?? local?.entry.record;
-	if (!known && lookupsThrottled(clientIp, shared?.failures, now)) return { ok: false, reason: "throttled" };
+	const failures = shared && { current: shared.failures, previous: shared.previousFailures };
+	if (!known && lookupsThrottled(clientIp, failures, now)) return { ok: false, reason: "throttled" };
 
 	let record: ApiKeyRecord | null;
 	try {
@@ -127,6 +128,59 @@ export async function lookupKey(
 	if (shared) defer(services.keyCache.set(keyHash, entry).catch(() => undefined));
 	if (!record) defer(recordLookupFailure(clientIp, services, now));
 	return found(entry, "postgres");
+}
+
+/**
+ * Cold lookups under way in this isolate, by key hash: what began each (a request can be cancelled mid-lookup, so
+ * a flight is also over once it is older than any lookup can take).
+ */
+const lookupsInFlight = new Map<string, { startedAt: number }>();
+/** The longest a lookup takes (its Redis and Postgres timeouts, and some slack). */
+const FLIGHT_MAX_MS = REDIS_TIMEOUT_MS + POSTGRES_TIMEOUT_MS + 500;
+/** A waiter looks again after 1, 2, 4, 8 ms, then every 10 ms: at most that late after the answer. */
+const FLIGHT_POLL_MAX_MS = 10;
+
+const flightOf = (keyHash: string) => {
+	const flight = lookupsInFlight.get(keyHash);
+	return flight && Date.now() - flight.startedAt < FLIGHT_MAX_MS ? flight : undefined;
+};
+
+/**
+ * lookupKey, once per key hash at a time in this isolate: concurrent first requests of a key wait for the one
+ * lookup under way and take its answer from the isolate cache, instead of each reading Redis and Postgres. They
+ * wait on their own timers for plain state, never on the other request's promise (Workers refuse I/O on behalf
+ * of another request, and a promise of a cancelled request never settles). They wait while any lookup of the key
+ * is under way, at most as long as one lookup may take; when none left an answer (a store was down, the address
+ * was throttled), each looks up itself.
+ */
+export async function lookupKeyOnce(
+	keyHash: string,
+	services: Pick<Services, "keys" | "keyCache">,
+	now: number,
+	defer: (work: Promise<unknown>) => void,
+	clientIp: string,
+): Promise<KeyLookup> {
+	if (flightOf(keyHash)) {
+		for (let waited = 0, delay = 1; flightOf(keyHash) && waited < FLIGHT_MAX_MS; waited += delay) {
+			await new Promise((resolve) => setTimeout(resolve, delay));
+			delay = Math.min(delay * 2, FLIGHT_POLL_MAX_MS);
+		}
+		const answered = isolateLookup(keyHash, now);
+		if (answered) return answered;
+	}
+	const flight = { startedAt: Date.now() };
+	if (lookupsInFlight.size >= ISOLATE_MAX_ENTRIES) {
+		// Only flights of cancelled requests linger: drop the oldest.
+		const oldest = lookupsInFlight.keys().next().value;
+		if (oldest !== undefined) lookupsInFlight.delete(oldest);
+	}
+	lookupsInFlight.set(keyHash, flight);
+	try {
+		return await lookupKey(keyHash, services, now, defer, clientIp);
+	} finally {
+		// Only its own: an abandoned flight may have been taken over meanwhile.
+		if (lookupsInFlight.get(keyHash) === flight) lookupsInFlight.delete(keyHash);
+	}
 }
 
 const TOUCH_INTERVAL_MS = 60_000;

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import { recentlyFailed, secondsToWindowEnd } from "../auth/abuse.ts";
+import { recentlyFailed, throttledForSeconds } from "../auth/abuse.ts";
 import { API_KEY_FORMAT, hashApiKey } from "../auth/key.ts";
 import {
 	isolateLookup,
 	type KeyLookup,
-	lookupKey,
+	lookupKeyOnce,
 	refreshDue,
 	refreshKey,
 	touchDue,
@@ -79,7 +79,7 @@ async function lookUp(c: Context<AppEnv>, keyHash: string, via: Via, now: number
 	const primed = recentlyFailed(ip, now) ? undefined : prime(keyHash, c.get("config").rateLimitPerMinute, limits);
 	// Settled even when the key is refused: its answer lands in the budget; nobody else awaits it.
 	primed?.catch(() => undefined);
-	const result = await lookupKey(keyHash, c.get("services"), now, deferOf(c), ip);
+	const result = await lookupKeyOnce(keyHash, c.get("services"), now, deferOf(c), ip);
 	return { record: accept(c, result, via, now), keyHash, primed };
 }
 
@@ -88,7 +88,7 @@ function accept(c: Context<AppEnv>, result: KeyLookup, via: Via, now: number): A
 	const event = c.get("event");
 	if (!result.ok) {
 		if (result.reason === "throttled") {
-			throw new FailureError({ kind: "auth_throttled", retryAfterSeconds: secondsToWindowEnd(now) });
+			throw new FailureError({ kind: "auth_throttled", retryAfterSeconds: throttledForSeconds(clientIp(c), now) });
 		}
 		throw new FailureError({ kind: result.reason === "unavailable" ? "auth_unavailable" : "unauthorized" });
 	}

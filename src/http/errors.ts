@@ -16,6 +16,7 @@ function httpShape(failure: Failure): { status: ContentfulStatusCode; body: obje
 		case "unauthorized":
 			return { status: 401, body: { error: "Missing or invalid API key" } };
 		case "auth_unavailable":
+		case "limit_unavailable":
 			return {
 				status: 503,
 				body: { error: "Service temporarily unavailable" },

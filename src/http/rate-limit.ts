@@ -8,7 +8,8 @@ import { setHeader } from "./respond.ts";
 
 /**
  * Per-key sliding window decided on the isolate's budget (src/ratelimit/): X-RateLimit-* on every authenticated
- * response, 429 with Retry-After past the limit. Synchronous for a known key under its limit or over it.
+ * response, 429 with Retry-After past the limit, 503 with Retry-After when Redis cannot be asked and the isolate's
+ * allowance without an answer is used up (src/ratelimit/budget.ts). Synchronous for a known key under its limit or over it.
  */
 export function rateLimit(c: Context<AppEnv>, caller: Caller, limits: EdgeLimits): void | Promise<void> {
 	const perMinute = limitOf(c, caller);
@@ -20,8 +21,9 @@ export function rateLimit(c: Context<AppEnv>, caller: Caller, limits: EdgeLimits
 }
 
 function enforce(c: Context<AppEnv>, decision: LimitDecision, now: number): void {
-	if (decision.failedOpen) c.get("event").rate_limit_failed_open = true;
+	if (decision.failedOpen && decision.admitted) c.get("event").rate_limit_failed_open = true;
 	rateLimitHeaders(c, decision.view);
+	if (decision.unavailable) throw new FailureError({ kind: "limit_unavailable" });
 	if (!decision.admitted) {
 		const retryAfterSeconds = Math.max(1, Math.ceil((decision.view.reset - now) / 1000));
 		throw new FailureError({ kind: "rate_limited", retryAfterSeconds });

@@ -146,7 +146,7 @@ export const COMMON_ERRORS = {
 	"429": error("Rate limit exceeded", "Rate limit exceeded", { "Retry-After": RETRY_AFTER, ...RATE_HEADERS }),
 	"500": error("Internal error", "Internal server error"),
 	"503": error(
-		"The key could not be checked, or (with ?wait=true) the data could not be stored",
+		"The key or its rate limit could not be checked, or (with ?wait=true) the data could not be stored",
 		"Service temporarily unavailable",
 		{
 			"Retry-After": RETRY_AFTER,

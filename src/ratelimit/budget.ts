@@ -5,7 +5,9 @@
  * Redis; this decides from the last answer and reports what it admitted in batches.
  *
  * Over-admission bound (L limit, I isolates, U cap, B batch, T flush interval, r store round trip, λᵢ one
- * isolate's request rate): admitted − L ≤ B + Σᵢ min(U, min(B, λᵢ·T) + λᵢ·r) ≤ B + I·U.
+ * isolate's request rate): admitted − L ≤ B + Σᵢ min(U, min(B, λᵢ·T) + λᵢ·r) ≤ B + I·U. It holds whatever Redis
+ * does, because no path (local, failing open after a failure, a stall or a timeout) lets an isolate hold more than U
+ * admissions of a key that Redis has not answered for; past that, while Redis cannot be asked, the answer is 503.
  */
 
 /** An answer of the shared count (the library's `limit()` result). `reset` is Unix ms. */
@@ -32,8 +34,11 @@ export function knobsFor(limit: number): BudgetKnobs {
 /** After a failed or timed-out call, requests fail open at once (no 300 ms wait) for this long. */
 export const FAIL_OPEN_HOLD_MS = 5_000;
 
-/** What a request must do: answer 429, go through on the local budget, ask Redis, or wait for the call in flight. */
-export type Verdict = "blocked" | "admit" | "sync" | "wait" | "fail_open";
+/**
+ * What a request must do: answer 429, go through on the local budget, ask Redis, wait for the call in flight, go
+ * through uncounted by Redis (it failed lately), or, when that allowance is used up too, answer 503 (retry).
+ */
+export type Verdict = "blocked" | "admit" | "sync" | "wait" | "fail_open" | "unavailable";
 
 /** A call to the shared count: `rate` admissions reported in one `limit(id, { rate })`, `seq` its order. */
 export interface Call {
@@ -65,6 +70,8 @@ export class Budget {
 	blockedUntil = 0;
 	/** A request is waiting on a call (single flight: others wait for its answer instead of calling too). */
 	syncing = false;
+	/** The call `syncing` is about: an older sync's late answer must not end a newer one's single flight. */
+	#syncSeq = 0;
 	/** A flush is scheduled (one timer per budget). */
 	timerArmed = false;
 	/** A batch's report is scheduled to go out after the response (one at a time). */
@@ -78,11 +85,28 @@ export class Budget {
 		this.knobs = knobsFor(limit);
 	}
 
+	/**
+	 * Failing open is bounded like everything else: whatever Redis does (slow, stalled, down), this isolate never holds
+	 * more than U admissions of the key that Redis has not answered for, so its share of the over-admission stays U.
+	 */
 	verdict(now: number): Verdict {
 		if (this.blockedUntil > now) return "blocked";
-		if (this.known && this.unsent + this.inFlight < Math.min(this.knobs.cap, this.remaining)) return "admit";
-		if (now < this.failOpenUntil) return "fail_open";
+		if (this.known && this.pending < Math.min(this.knobs.cap, this.remaining)) return "admit";
+		if (now < this.failOpenUntil) return this.pending < this.knobs.cap ? "fail_open" : "unavailable";
 		return this.syncing ? "wait" : "sync";
+	}
+
+	/** Admissions Redis has not answered for: unsent, and sent in calls not yet answered. */
+	get pending(): number {
+		return this.unsent + this.inFlight;
+	}
+
+	/**
+	 * After this request's own call failed or outlived its timeout (its count is among the pending): whether it may go
+	 * through uncounted by Redis, which is while the pending stay within U.
+	 */
+	admitsOpen(): boolean {
+		return this.pending <= this.knobs.cap;
 	}
 
 	/** Counts a request admitted without asking Redis (locally, or failing open); true when a batch is due. */
@@ -95,6 +119,7 @@ export class Budget {
 	beginSync(): Call {
 		const call = this.#begin(this.unsent + 1);
 		this.syncing = true;
+		this.#syncSeq = call.seq;
 		return call;
 	}
 
@@ -112,7 +137,9 @@ export class Budget {
 	/** Applies a call's answer (only the answer to the latest call sent counts as news). */
 	settle(call: Call, answer: LimitAnswer, isSync: boolean): void {
 		this.inFlight -= call.rate;
-		if (isSync) this.syncing = false;
+		if (isSync) this.#endSync(call);
+		// Redis answered: no reason left to skip asking it.
+		this.failOpenUntil = 0;
 		if (call.seq < this.#applied) return;
 		this.#applied = call.seq;
 		this.known = true;
@@ -126,16 +153,20 @@ export class Budget {
 	/** A call failed: what it carried is unsent again (reported later), and requests fail open for a while. */
 	fail(call: Call, isSync: boolean, now: number): void {
 		this.inFlight -= call.rate;
-		if (isSync) this.syncing = false;
-		// Never more than a window's worth: what was admitted longer ago than that no longer counts anyway.
-		this.unsent = Math.min(this.unsent + call.rate, this.limit);
+		if (isSync) this.#endSync(call);
+		// All of it, or the isolate would hold more unanswered admissions than the cap lets it count.
+		this.unsent += call.rate;
 		this.failOpenUntil = now + FAIL_OPEN_HOLD_MS;
 	}
 
-	/** A sync call outlived its timeout: the request went through; others fail open at once for a while. */
+	/** A sync call outlived its timeout (it stays in flight): requests stop waiting for Redis for a while. */
 	timedOut(now: number): void {
 		this.syncing = false;
 		this.failOpenUntil = now + FAIL_OPEN_HOLD_MS;
+	}
+
+	#endSync(call: Call): void {
+		if (call.seq === this.#syncSeq) this.syncing = false;
 	}
 
 	/**

@@ -17,6 +17,11 @@ export interface LimitDecision {
 	admitted: boolean;
 	/** Redis could not be asked in time (or failed lately): the request went through and is counted locally. */
 	failedOpen: boolean;
+	/**
+	 * Refused because the limit cannot be checked: Redis is not answering and this isolate already holds as many
+	 * admissions of the key as it may without an answer (503 with Retry-After, which clients retry).
+	 */
+	unavailable?: true;
 	view: View;
 }
 
@@ -53,6 +58,10 @@ export function admit(id: string, limit: number, deps: EdgeLimits): LimitDecisio
 			return admitHere(id, budget, deps, false);
 		case "fail_open":
 			return admitHere(id, budget, deps, true);
+		case "unavailable":
+			// The held admissions are reported on the timer: the first answer ends the hold, without waiting it out.
+			armTimer(id, budget, deps);
+			return unavailable(budget, now);
 		case "sync":
 			return sync(id, budget, deps);
 		case "wait":
@@ -78,7 +87,13 @@ export function settlePrimed(
 ): LimitDecision | Promise<LimitDecision> {
 	const budget = deps.budgets.get(id, limit);
 	const now = deps.now();
-	if (limit === budget.limit || primed.failedOpen) {
+	if (primed.failedOpen) {
+		budget.relimit(limit, now);
+		if (budget.blockedUntil > now) return { admitted: false, failedOpen: false, view: budget.view(now) };
+		// Decided under the default's cap: the key's own cap (its count is among the pending) decides instead.
+		return primed.admitted && budget.admitsOpen() ? { ...primed, view: budget.view(now) } : unavailable(budget, now);
+	}
+	if (limit === budget.limit) {
 		budget.relimit(limit, now);
 		return { ...primed, view: budget.view(now) };
 	}
@@ -87,6 +102,15 @@ export function settlePrimed(
 	if (primed.admitted) return { admitted: budget.blockedUntil <= now, failedOpen: false, view: budget.view(now) };
 	// Refused under the default but the key's limit is higher (rare): decide again on the corrected budget.
 	return admit(id, limit, deps);
+}
+
+function unavailable(budget: Budget, now: number): LimitDecision {
+	return { admitted: false, failedOpen: true, unavailable: true, view: budget.view(now) };
+}
+
+/** A request whose call failed or timed out: through while the isolate's unanswered admissions stay within U. */
+function admitOpen(budget: Budget, now: number): LimitDecision {
+	return budget.admitsOpen() ? { admitted: true, failedOpen: true, view: budget.view(now) } : unavailable(budget, now);
 }
 
 function admitHere(id: string, budget: Budget, deps: EdgeLimits, failedOpen: boolean): LimitDecision {
@@ -149,11 +173,12 @@ async function sync(id: string, budget: Budget, deps: EdgeLimits): Promise<Limit
 	if (timer !== null) clearTimeout(timer);
 	const now = deps.now();
 	if (outcome === "timeout") {
+		// Its count stays in the call still in flight, whose late answer lands in the budget.
 		budget.timedOut(now);
-		return { admitted: true, failedOpen: true, view: budget.view(now) };
+		return admitOpen(budget, now);
 	}
-	// A failed call already put this request among the unsent: it went through and is reported later.
-	if (outcome instanceof Error) return { admitted: true, failedOpen: true, view: budget.view(now) };
+	// A failed call already put this request among the unsent (reported later, whatever is decided here).
+	if (outcome instanceof Error) return admitOpen(budget, now);
 	return { admitted: outcome.success, failedOpen: false, view: budget.view(now) };
 }
 
@@ -161,9 +186,7 @@ async function sync(id: string, budget: Budget, deps: EdgeLimits): Promise<Limit
 async function waitForCall(id: string, limit: number, budget: Budget, deps: EdgeLimits): Promise<LimitDecision> {
 	// Counted in polls, not read from a clock: a test's frozen clock must not make this wait forever.
 	for (let polls = Math.ceil(deps.syncTimeoutMs / POLL_MS); budget.syncing && polls > 0; polls--) await sleep(POLL_MS);
-	if (budget.syncing) {
-		budget.timedOut(deps.now());
-		return admitHere(id, budget, deps, true);
-	}
+	// Still unanswered: the hold begins, and the request is decided on it (through within U, else 503), not waited again.
+	if (budget.syncing) budget.timedOut(deps.now());
 	return admit(id, limit, deps);
 }

@@ -34,11 +34,12 @@ export class RedisKeyCache implements KeyCache {
 	}
 
 	async lookup(keyHash: string, ip: string, windowStart: number): Promise<SharedLookup> {
-		const [raw, failures] = await this.#redis.mget<[string | null, string | null]>(
+		const [raw, failures, previous] = await this.#redis.mget<[string | null, string | null, string | null]>(
 			keyCacheKey(keyHash),
 			authFailureKey(ip, windowStart),
+			authFailureKey(ip, windowStart - 60_000),
 		);
-		return { entry: parseEntry(raw), failures: Number(failures ?? 0) || 0 };
+		return { entry: parseEntry(raw), failures: count(failures), previousFailures: count(previous) };
 	}
 
 	async set(keyHash: string, entry: CachedKey): Promise<void> {
@@ -62,6 +63,8 @@ export class RedisKeyCache implements KeyCache {
 		await this.#redis.ping();
 	}
 }
+
+const count = (raw: string | null) => Number(raw ?? 0) || 0;
 
 function parseEntry(raw: unknown): CachedKey | undefined {
 	if (typeof raw !== "string") return undefined;

@@ -125,7 +125,7 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 			async lookup(hash) {
 				call("keyCache", "lookup");
 				const entry = options.anyKey ? { record: options.anyKey, fetchedAt: Date.now() } : cache.get(hash);
-				return { entry, failures: 0 };
+				return { entry, failures: 0, previousFailures: 0 };
 			},
 			async set(hash, entry) {
 				call("keyCache", "set");

@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { AUTH_FAILURES_PER_MINUTE } from "../../src/auth/abuse.ts";
+import { createApp } from "../../src/app.ts";
+import { AUTH_FAILURES_PER_MINUTE, windowStartOf } from "../../src/auth/abuse.ts";
 import { clearIsolateKeyCache } from "../../src/auth/lookup.ts";
-import { control, createKey, ingest, revokeKey } from "./helpers.ts";
+import { createServices } from "../../src/services/index.ts";
+import { callApp, control, createKey, ingest, revokeKey } from "./helpers.ts";
 
 const LOG = { logs: [{ level: "info", message: "abuse" }] };
 const randomKey = () => `dt_${crypto.randomUUID().replaceAll("-", "")}${crypto.randomUUID().replaceAll("-", "")}`;
 const sqlRequests = async () => (await control<{ postgresSqlRequests: number }>("/stats")).postgresSqlRequests;
-
-/** Two random keys in a row from `ip`: the once-a-second trickle can serve one of them, never both. */
-async function throttledPair(ip: string): Promise<number[]> {
-	const first = await ingest("/ingest/logs", randomKey(), LOG, { "cf-connecting-ip": ip });
-	const second = await ingest("/ingest/logs", randomKey(), LOG, { "cf-connecting-ip": ip });
-	return [first.status, second.status];
-}
 
 describe("a flood of random keys", () => {
 	it("is stopped by the per-IP limit before it reaches Postgres; other clients and known keys are unaffected", async () => {
@@ -32,7 +27,7 @@ describe("a flood of random keys", () => {
 			for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
 		}
 		const reached = (await sqlRequests()) - before;
-		// A throttled address still gets one lookup a second per isolate (so valid keys are not locked out).
+		// A throttled address still gets one lookup a second (per address and isolate), so valid keys are not locked out.
 		const trickle = Math.ceil((Date.now() - started) / 1000) + 1;
 		console.info(JSON.stringify({ flood, statuses, postgres_sql_requests: reached }));
 		expect((statuses[401] ?? 0) + (statuses[429] ?? 0)).toBe(flood);
@@ -55,27 +50,6 @@ describe("a flood of random keys", () => {
 		expect((await ingest("/ingest/logs", randomKey(), LOG, { "cf-connecting-ip": "203.0.113.51" })).status).toBe(401);
 	});
 
-	it("does not lock valid keys out of a throttled address: cached keys at once, a key only in Postgres within a second", async () => {
-		const attacker = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
-		const cachedElsewhere = await createKey();
-		const onlyInPostgres = await createKey();
-		// Seen once from another address: Redis holds its entry. Then a fresh isolate (only Redis knows it).
-		expect((await ingest("/ingest/logs", cachedElsewhere.key, LOG, { "cf-connecting-ip": "203.0.113.9" })).status).toBe(
-			200,
-		);
-		clearIsolateKeyCache();
-		for (let i = 0; i < AUTH_FAILURES_PER_MINUTE + 5; i++) {
-			await ingest("/ingest/logs", randomKey(), LOG, { "cf-connecting-ip": attacker });
-		}
-		expect(await throttledPair(attacker)).toContain(429);
-		// Its Redis entry is old (a day, a week): a positive entry is never throttled.
-		expect((await ingest("/ingest/logs", cachedElsewhere.key, LOG, { "cf-connecting-ip": attacker })).status).toBe(200);
-		// Never seen by Redis: one lookup a second still goes through for a throttled address.
-		await new Promise((resolve) => setTimeout(resolve, 1100));
-		expect((await ingest("/ingest/logs", onlyInPostgres.key, LOG, { "cf-connecting-ip": attacker })).status).toBe(200);
-		expect(await throttledPair(attacker)).toEqual([429, 429]);
-	});
-
 	it("the same unknown key repeated is answered from the negative cache", async () => {
 		const key = randomKey();
 		const ip = "192.0.2.77";
@@ -84,6 +58,92 @@ describe("a flood of random keys", () => {
 		for (let i = 0; i < 20; i++)
 			expect((await ingest("/ingest/logs", key, LOG, { "cf-connecting-ip": ip })).status).toBe(401);
 		expect((await sqlRequests()) - before).toBe(0);
+	});
+});
+
+/**
+ * The throttle on a clock the test moves: the minute boundary and the once-a-second lookup are where the test puts
+ * them, whatever the time of the run. Module state outlives a file here (one workerd), so every address is fresh.
+ */
+function onClock(start: number) {
+	const clock = { now: start };
+	const app = createApp({ createServices, now: () => clock.now });
+	const send = async (key: string, ip: string) =>
+		(
+			await callApp(app, "/ingest/logs", {
+				method: "POST",
+				headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "cf-connecting-ip": ip },
+				body: JSON.stringify(LOG),
+			})
+		).status;
+	/** Guesses from `ip`, 10 ms apart. */
+	const guess = async (ip: string, n: number) => {
+		for (let i = 0; i < n; i++) {
+			await send(randomKey(), ip);
+			clock.now += 10;
+		}
+	};
+	/** Two random keys at the same instant: the once-a-second lookup can serve one of them, never both. */
+	const pair = async (ip: string) => [await send(randomKey(), ip), await send(randomKey(), ip)];
+	return { clock, send, guess, pair };
+}
+
+const freshAddress = () => `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
+
+describe("the failed-lookup throttle, on a controlled clock", () => {
+	it("counts a flood that straddles a minute boundary whole (20 failures before it, 15 after)", async () => {
+		const t = onClock(windowStartOf(Date.now()) + 59_700);
+		const ip = freshAddress();
+		await t.guess(ip, 20);
+		t.clock.now = windowStartOf(t.clock.now) + 60_000 + 2_000;
+		await t.guess(ip, 15);
+		expect(await t.pair(ip)).toEqual([429, 429]);
+		// Still throttled a second later: what is left of the 20 and this minute's count are still 30 or more.
+		t.clock.now += 1_000;
+		await t.send(randomKey(), ip); // the second's one lookup
+		expect(await t.pair(ip)).toEqual([429, 429]);
+		// Later, what is left of the minute before no longer tips it over: lookups go through (and fail) again.
+		t.clock.now = windowStartOf(t.clock.now) + 45_000;
+		expect(await t.pair(ip)).toEqual([401, 401]);
+	});
+
+	it("does not lock valid keys out of a throttled address: cached keys at once, a key only in Postgres within a second", async () => {
+		const t = onClock(windowStartOf(Date.now()) + 5_000);
+		const attacker = freshAddress();
+		const cachedElsewhere = await createKey();
+		const onlyInPostgres = await createKey();
+		// Seen once from another address: Redis holds its entry. Then a fresh isolate (only Redis knows it).
+		expect(await t.send(cachedElsewhere.key, freshAddress())).toBe(200);
+		clearIsolateKeyCache();
+		await t.guess(attacker, AUTH_FAILURES_PER_MINUTE + 5);
+		expect(await t.pair(attacker)).toEqual([429, 429]);
+		// A positive entry in Redis is never throttled.
+		expect(await t.send(cachedElsewhere.key, attacker)).toBe(200);
+		// Never seen by Redis: one lookup a second still goes through for a throttled address.
+		t.clock.now += 1_100;
+		expect(await t.send(onlyInPostgres.key, attacker)).toBe(200);
+		expect(await t.pair(attacker)).toEqual([429, 429]);
+	});
+
+	it("gives each throttled address its own lookup a second: a guessing address cannot take another's", async () => {
+		const t = onClock(windowStartOf(Date.now()) + 5_000);
+		const guesser = freshAddress();
+		// A NAT: its own earlier failures throttle it too, and valid keys new to the isolate arrive from it.
+		const nat = freshAddress();
+		await t.guess(guesser, AUTH_FAILURES_PER_MINUTE + 5);
+		await t.guess(nat, AUTH_FAILURES_PER_MINUTE + 5);
+		const keys = await Promise.all(Array.from({ length: 5 }, () => createKey()));
+		const statuses: number[] = [];
+		for (const k of keys) {
+			t.clock.now += 1_100;
+			// The guesser asks first each second (it keeps guessing), then the NAT's valid key.
+			await t.send(randomKey(), guesser);
+			statuses.push(await t.send(k.key, nat));
+		}
+		expect(statuses).toEqual([200, 200, 200, 200, 200]);
+		// Each address still gets one lookup a second, not more.
+		expect(await t.pair(nat)).toEqual([429, 429]);
+		expect(await t.pair(guesser)).toEqual([429, 429]);
 	});
 });
 

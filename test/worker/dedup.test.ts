@@ -48,6 +48,16 @@ describe("Idempotency-Key", () => {
 		expect(await storedRows("logs", k.projectId)).toHaveLength(2);
 	});
 
+	it("scopes to the route, not the path's spelling: a retry to /ingest/logs/ is the same request", async () => {
+		const k = await createKey();
+		const idem = { "idempotency-key": "trailing-slash" };
+		const first = await ingest("/ingest/logs", k.key, logs("slash", 2), idem);
+		const retry = await ingest("/ingest/logs/", k.key, logs("slash", 2), idem);
+		expect([first.status, retry.status]).toEqual([200, 200]);
+		expect(await retry.json()).toEqual(await first.json());
+		expect(await storedRows("logs", k.projectId)).toHaveLength(2);
+	});
+
 	it("a retry that lands after UTC midnight stores nothing more; the rows keep the first attempt's time", async () => {
 		const midnight = Math.ceil(Date.now() / 86_400_000) * 86_400_000;
 		let clock = midnight - 300;
