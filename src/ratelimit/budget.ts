@@ -54,6 +54,7 @@ export interface View {
 }
 
 const WINDOW_MS = 60_000;
+const windowOf = (ms: number) => Math.floor(ms / WINDOW_MS);
 
 export class Budget {
 	limit: number;
@@ -79,6 +80,10 @@ export class Budget {
 	failOpenUntil = 0;
 	#sent = 0;
 	#applied = 0;
+	/** Unix ms of the latest admission counted in `unsent` (all of them belong to its window or an older one). */
+	#admittedAt = 0;
+	/** Redis's latest word on a call was a failure (no answer came since): it is down, as far as this isolate knows. */
+	#failing = false;
 
 	constructor(limit: number) {
 		this.limit = limit;
@@ -88,12 +93,27 @@ export class Budget {
 	/**
 	 * Failing open is bounded like everything else: whatever Redis does (slow, stalled, down), this isolate never holds
 	 * more than U admissions of the key that Redis has not answered for, so its share of the over-admission stays U.
+	 * The allowance renews with each 60 s window (unsent admissions of a window that has ended no longer count against
+	 * the limit, and reporting them later would charge the wrong window): a Redis outage lets a key through at U a
+	 * window per isolate, never everything and never nothing.
 	 */
 	verdict(now: number): Verdict {
+		this.#forgetPast(now);
 		if (this.blockedUntil > now) return "blocked";
 		if (this.known && this.pending < Math.min(this.knobs.cap, this.remaining)) return "admit";
 		if (now < this.failOpenUntil) return this.pending < this.knobs.cap ? "fail_open" : "unavailable";
 		return this.syncing ? "wait" : "sync";
+	}
+
+	/**
+	 * Unsent admissions of a window that has ended: two windows on, the sliding window holds none of them (reporting
+	 * them would charge the wrong window); one window on, while Redis is failing, they are let go too, so that the
+	 * allowance renews. Verdicts precede admissions: at a new window's first request, every unsent one is older.
+	 */
+	#forgetPast(now: number): void {
+		if (this.unsent === 0) return;
+		const gap = windowOf(now) - windowOf(this.#admittedAt);
+		if (gap >= 2 || (gap === 1 && this.#failing)) this.unsent = 0;
 	}
 
 	/** Admissions Redis has not answered for: unsent, and sent in calls not yet answered. */
@@ -110,8 +130,9 @@ export class Budget {
 	}
 
 	/** Counts a request admitted without asking Redis (locally, or failing open); true when a batch is due. */
-	admitLocally(): boolean {
+	admitLocally(now: number): boolean {
 		this.unsent++;
+		this.#admittedAt = now;
 		return this.unsent >= this.knobs.batch;
 	}
 
@@ -140,6 +161,7 @@ export class Budget {
 		if (isSync) this.#endSync(call);
 		// Redis answered: no reason left to skip asking it.
 		this.failOpenUntil = 0;
+		this.#failing = false;
 		if (call.seq < this.#applied) return;
 		this.#applied = call.seq;
 		this.known = true;
@@ -156,6 +178,8 @@ export class Budget {
 		if (isSync) this.#endSync(call);
 		// All of it, or the isolate would hold more unanswered admissions than the cap lets it count.
 		this.unsent += call.rate;
+		this.#admittedAt = now;
+		this.#failing = true;
 		this.failOpenUntil = now + FAIL_OPEN_HOLD_MS;
 	}
 

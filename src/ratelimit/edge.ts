@@ -114,7 +114,7 @@ function admitOpen(budget: Budget, now: number): LimitDecision {
 }
 
 function admitHere(id: string, budget: Budget, deps: EdgeLimits, failedOpen: boolean): LimitDecision {
-	const due = budget.admitLocally();
+	const due = budget.admitLocally(deps.now());
 	// While Redis is failing, reports go out on the timer only: no call per request to a store that is down.
 	if (due && !failedOpen) {
 		if (!budget.flushQueued) {

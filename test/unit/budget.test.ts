@@ -104,7 +104,7 @@ function run(limits: number[], isolates: number, ops: Op[]) {
 		const verdict = b.verdict(now);
 		if (verdict === "admit" || verdict === "fail_open") {
 			record(i, k, { admitted: true, failedOpen: verdict === "fail_open" });
-			if (b.admitLocally() && verdict === "admit") flush(i, k);
+			if (b.admitLocally(NOW) && verdict === "admit") flush(i, k);
 		} else if (verdict === "sync") {
 			send(i, k, b.beginSync(), true, { primed: false });
 			return;
@@ -315,7 +315,7 @@ describe("the rate-limit budget", () => {
 					if (v === "blocked") break;
 					if (v === "admit") {
 						admitted++;
-						if (b.admitLocally() || n % (every + 1) === 0) {
+						if (b.admitLocally(NOW) || n % (every + 1) === 0) {
 							const call = b.beginFlush();
 							if (call) b.settle(call, shared.limitCall(0, call.rate, limit), false);
 						}
@@ -347,7 +347,7 @@ describe("the rate-limit budget", () => {
 				expect(v).toBe("unavailable");
 				continue;
 			}
-			b.admitLocally();
+			b.admitLocally(NOW);
 			open++;
 		}
 		expect(open).toBe(cap);
@@ -363,6 +363,32 @@ describe("the rate-limit budget", () => {
 		expect(b.verdict(NOW + FAIL_OPEN_HOLD_MS)).toBe("admit");
 	});
 
+	it("while Redis stays down, the allowance renews with each 60 s window: U a window, never everything, never nothing", () => {
+		const limit = 5_000;
+		const { cap } = knobsFor(limit);
+		const b = new Budget(limit);
+		const start = Math.ceil(NOW / 60_000) * 60_000; // a window's first millisecond
+		b.fail(b.beginSync(), true, start);
+		const admittedIn: number[] = [];
+		for (let w = 0; w < 4; w++) {
+			let admitted = w === 0 ? 1 : 0; // the failed sync's own request went through
+			for (let n = 0; n < 3 * cap; n++) {
+				const at = start + w * 60_000 + n * 10;
+				const v = b.verdict(at);
+				if (v === "sync") {
+					// Redis is still down: the hold has ended, this request's call fails, and it goes through within U.
+					b.fail(b.beginSync(), true, at);
+					if (b.admitsOpen()) admitted++;
+				} else if (v === "fail_open") {
+					b.admitLocally(at);
+					admitted++;
+				} else expect(v).toBe("unavailable");
+			}
+			admittedIn.push(admitted);
+		}
+		expect(admittedIn, `cap ${cap}`).toEqual([cap, cap, cap, cap]);
+	});
+
 	it("a stall's late answer ends the hold: a healthy Redis is asked again, not refused for", () => {
 		const b = new Budget(20);
 		const stalled = b.beginSync();
@@ -370,7 +396,7 @@ describe("the rate-limit budget", () => {
 		expect(b.verdict(NOW)).toBe("fail_open");
 		b.settle(stalled, { success: true, limit: 20, remaining: 19, reset: RESET }, true);
 		expect(b.verdict(NOW)).toBe("admit");
-		for (let n = 0; n < 10; n++) b.admitLocally();
+		for (let n = 0; n < 10; n++) b.admitLocally(NOW);
 		expect(b.verdict(NOW)).toBe("sync");
 	});
 
@@ -379,7 +405,7 @@ describe("the rate-limit budget", () => {
 		const old = b.beginSync();
 		b.timedOut(NOW);
 		b.settle(b.beginSync(), { success: true, limit: 20, remaining: 19, reset: RESET }, true);
-		for (let n = 0; n < 10; n++) b.admitLocally();
+		for (let n = 0; n < 10; n++) b.admitLocally(NOW);
 		const current = b.beginSync();
 		expect(b.syncing).toBe(true);
 		b.settle(old, { success: true, limit: 20, remaining: 18, reset: RESET }, true);
