@@ -141,6 +141,34 @@ export interface IdempotencyLedger {
 	markHeld(token: string, receivedAt: number): Promise<void>;
 }
 
+/**
+ * One price of a model family: USD per 1M tokens, in effect from `effectiveFrom` until the family's next row (so a
+ * change announced for a date is a row of its own, and past prices stay in the table).
+ */
+export interface ModelPrice {
+	/**
+	 * Who bills: the model's vendor (openai, anthropic, google, mistral, deepseek, xai), or the host of an open-weight
+	 * model that sets its own price (groq, together).
+	 */
+	provider: string;
+	family: string;
+	/** Unix ms. */
+	effectiveFrom: number;
+	input: number;
+	output: number;
+	/** Cache reads; null when the provider gives them no price of their own (billed as input). */
+	cachedInput: number | null;
+	/** Cache writes; null when the provider charges nothing extra for them (billed as input). */
+	cacheWrite: number | null;
+}
+
+/** The price table as the worker reads it: each family's row in effect and those scheduled after it. */
+export interface PriceList {
+	/** The table's revision (it changes with every change of a price): what llm_usage.price_version records. */
+	version: string;
+	prices: ModelPrice[];
+}
+
 export interface Services {
 	keys: ApiKeyStore;
 	keyCache: KeyCache;

@@ -1,8 +1,10 @@
+import seed from "../../migrations/model_prices.json" with { type: "json" };
 import type {
 	ApiKeyRecord,
 	CachedKey,
 	EventTable,
 	FirstAttempt,
+	ModelPrice,
 	Services,
 	SourceMapStore,
 	SpilledChunk,
@@ -37,6 +39,17 @@ export interface MemoryServices {
 	/** Ports that reject every call from now on (an unreachable store). */
 	down: Set<keyof Services>;
 }
+
+/** The seeded table as the price store reads it (a date alone starts at midnight UTC, as in Postgres). */
+export const SEEDED_PRICES: ModelPrice[] = seed.map((r) => ({
+	provider: r.provider,
+	family: r.family,
+	effectiveFrom: Date.parse(r.effective.length === 10 ? `${r.effective}T00:00:00Z` : r.effective),
+	input: r.input,
+	output: r.output,
+	cachedInput: r.cached_input,
+	cacheWrite: r.cache_write,
+}));
 
 const WINDOW_MS = 60_000;
 let keys = 0;
