@@ -169,6 +169,24 @@ export interface PriceList {
 	prices: ModelPrice[];
 }
 
+/** System of record for prices (Neon Postgres). */
+export interface PriceStore {
+	/** The rows in effect at `at` (Unix ms) or later. */
+	list(at: number): Promise<PriceList>;
+}
+
+/** A price list as cached: `fetchedAt` (Unix ms) is when the price store answered. */
+export interface CachedPrices {
+	list: PriceList;
+	fetchedAt: number;
+}
+
+/** Shared cache in front of the price store (Upstash Redis): one entry, the whole list. */
+export interface PriceCache {
+	get(): Promise<CachedPrices | undefined>;
+	set(entry: CachedPrices): Promise<void>;
+}
+
 export interface Services {
 	keys: ApiKeyStore;
 	keyCache: KeyCache;
@@ -177,6 +195,8 @@ export interface Services {
 	spill: Spill;
 	sourceMaps: SourceMapStore;
 	idempotency: IdempotencyLedger;
+	prices: PriceStore;
+	priceCache: PriceCache;
 }
 
 /** A map accepted for storage: the bytes as uploaded and the lookup index built from them. */

@@ -1,18 +1,31 @@
 import { jsonFormat } from "../../http/body.ts";
-import { type Intake, jsonOf } from "../../http/intake.ts";
+import { type Decoded, type Intake, jsonOf } from "../../http/intake.ts";
 import { zodParse } from "../../http/validation.ts";
 import { fastLlm } from "../../ingest/fast.ts";
+import { metadataDetails, needsPrice, priceAll, unpriced } from "../../ingest/prices/apply.ts";
 import { llmRow } from "../../ingest/rows.ts";
 import { LlmBody } from "../../ingest/schemas.ts";
 
-/** POST /ingest/llm: one LLM usage record. */
+/** POST /ingest/llm: one LLM usage record, priced from the price table when it has no cost of its own. */
 export const llm: Intake<"json"> = {
 	route: "llm",
 	format: jsonFormat,
-	decode(body, p) {
+	decode(body, p, lookups) {
 		const json = jsonOf(body);
 		// The fast path for the common case; zod decides (and renders the 400) otherwise.
 		const row = llmRow(fastLlm(json) ?? zodParse(LlmBody, json), p);
-		return { writes: [{ table: "llm_usage", rows: [row] }], reply: { json: { ok: true } }, count: 1 };
+		const decoded = (): Decoded => ({
+			writes: [{ table: "llm_usage", rows: [row] }],
+			reply: { json: { ok: true } },
+			count: 1,
+		});
+		// A valid body is an object; its metadata (if any) a JSON object, read here for cache and reasoning counts.
+		const details = metadataDetails((json as { metadata?: unknown }).metadata);
+		if (!needsPrice(row, details)) {
+			unpriced(row);
+			return decoded();
+		}
+		const pricing = priceAll([{ row, details, counting: "provider" }], lookups.prices, p.receivedAt);
+		return pricing ? pricing.then(decoded) : decoded();
 	},
 };
