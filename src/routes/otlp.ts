@@ -101,7 +101,7 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 				return { answer: { status: 400, reply: status400(body.format, request.message), outcome: "malformed_otlp" } };
 			const mapped = otlp.toRows(signal, request.value, p, body.decoded.byteLength);
 			// GenAI spans without a cost of their own: the price table is asked only when there are some.
-			await priceAll(mapped.pricing, lookups.prices, p.receivedAt);
+			const priced = await priceAll(mapped.pricing, lookups.prices, p.receivedAt);
 			const rejected = rejectedCount(mapped.rejected);
 			const message = rejectionMessage(mapped.rejected);
 			const reply: Reply =
@@ -116,6 +116,7 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 				reply,
 				count: mapped.rows.length,
 				rejected: mapped.rejected,
+				...(priced ? {} : { facts: { prices: "unavailable" } }),
 			};
 		},
 	};

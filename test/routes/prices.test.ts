@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { clearIsolatePrices } from "../../src/ingest/prices/lookup.ts";
 import { type MemoryApp, memoryApp } from "../support/memory-app.ts";
 
@@ -104,13 +104,20 @@ describe("POST /ingest/llm prices what the SDK sends", () => {
 		expect(priceCalls(app)).toEqual({ get: 1, list: 1 });
 	});
 
-	it("stores the record unpriced when no price store answers", async () => {
+	it("stores the record unpriced when no price store answers, and says so on the request's line", async () => {
 		const app = memoryApp();
 		app.down.add("prices");
 		app.down.add("priceCache");
-		const row = await post(app, "/ingest/llm", SDK_RECORD);
-		expect(row).toMatchObject({ cost_usd: 0, cost_source: "unknown", price_version: "" });
-		expect(app.inserted.llm_usage).toHaveLength(1);
+		const log = vi.spyOn(console, "log");
+		try {
+			const row = await post(app, "/ingest/llm", SDK_RECORD);
+			expect(row).toMatchObject({ cost_usd: 0, cost_source: "unknown", price_version: "" });
+			expect(app.inserted.llm_usage).toHaveLength(1);
+			const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+			expect(lines.find((l) => l.route === "/ingest/llm")).toMatchObject({ status: 200, prices: "unavailable" });
+		} finally {
+			log.mockRestore();
+		}
 	});
 });
 

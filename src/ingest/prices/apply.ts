@@ -43,10 +43,16 @@ export function needsPrice(row: LlmCostRow, details: TokenDetails): boolean {
 
 /** Sets the cost columns of a row that needs no table: its own cost (client), or none to infer (unknown). */
 export function unpriced<R extends LlmCostRow>(row: R): R & CostFields {
-	return Object.assign(row, {
-		cost_source: row.cost_usd > 0 ? ("client" as const) : ("unknown" as const),
-		price_version: "",
-	});
+	return withCost(row, row.cost_usd, row.cost_usd > 0 ? "client" : "unknown", "");
+}
+
+/** Sets the three columns in place (plain assignments: this runs once per record). */
+function withCost<R extends LlmCostRow>(row: R, cost: number, source: CostSource, version: string): R & CostFields {
+	const r = row as R & CostFields;
+	r.cost_usd = cost;
+	r.cost_source = source;
+	r.price_version = version;
+	return r;
 }
 
 /** Sets the cost columns of a row that needsPrice(): priced from the book, or unknown when it has no price. */
@@ -58,13 +64,15 @@ export function priced<R extends LlmCostRow>(
 	const { row, details } = item;
 	const price = book?.priceOf(row.model, row.provider, at);
 	const version = book?.version ?? "";
-	if (!price) return Object.assign(row, { cost_usd: 0, cost_source: "unknown" as const, price_version: version });
-	const usage: Usage = { input: row.input_tokens, output: row.output_tokens, ...details };
-	return Object.assign(row, {
-		cost_usd: costOf(price, usage, item.counting),
-		cost_source: "inferred" as const,
-		price_version: version,
-	});
+	if (!price) return withCost(row, 0, "unknown", version);
+	const usage: Usage = {
+		input: row.input_tokens,
+		output: row.output_tokens,
+		cacheRead: details.cacheRead,
+		cacheWrite: details.cacheWrite,
+		reasoning: details.reasoning,
+	};
+	return withCost(row, costOf(price, usage, item.counting), "inferred", version);
 }
 
 /** Reads a token count: a finite number ≥ 0 (or its decimal text, as OTLP sends int64), rounded; else 0. */
@@ -126,23 +134,26 @@ export function tokenDetails(
 export function metadataDetails(metadata: unknown): TokenDetails {
 	if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) return NO_DETAILS;
 	const m = metadata as Record<string, unknown>;
-	return tokenDetails((name) => (Object.hasOwn(m, name) ? m[name] : undefined), DETAIL_FIELDS.metadata);
+	const details = tokenDetails((name) => (Object.hasOwn(m, name) ? m[name] : undefined), DETAIL_FIELDS.metadata);
+	// The usual record names none of them: share one object rather than keep a new one per row.
+	return details.cacheRead + details.cacheWrite + details.reasoning === 0 ? NO_DETAILS : details;
 }
 
 /**
  * Prices the rows that need it: synchronously when none does or the table is at hand, else once it is read.
- * `prices` is asked only when a row needs it.
+ * `prices` is asked only when a row needs it. False when rows needed a table and none could be read (they are
+ * `unknown`, and the request's line says so).
  */
 export function priceAll(
 	items: readonly Unpriced[],
 	prices: () => PriceBook | undefined | Promise<PriceBook | undefined>,
 	at: number,
-): void | Promise<void> {
-	if (items.length === 0) return;
-	const book = prices();
-	const apply = (b: PriceBook | undefined) => {
-		for (const item of items) priced(item, b, at);
+): boolean | Promise<boolean> {
+	if (items.length === 0) return true;
+	const apply = (book: PriceBook | undefined) => {
+		for (const item of items) priced(item, book, at);
+		return book !== undefined;
 	};
-	if (book instanceof Promise) return book.then(apply);
-	apply(book);
+	const book = prices();
+	return book instanceof Promise ? book.then(apply) : apply(book);
 }

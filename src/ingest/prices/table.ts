@@ -16,7 +16,9 @@ export class PriceBook {
 	readonly version: string;
 	/** By family (vendor rows) or `host/family`, each list ordered by effectiveFrom. */
 	readonly #rows = new Map<string, ModelPrice[]>();
-	readonly #memo = new Map<string, FamilyRef | null>();
+	/** provider → model → family (null: none); two levels, so a lookup builds no key string. */
+	readonly #memo = new Map<string, Map<string, FamilyRef | null>>();
+	#memoSize = 0;
 
 	constructor(list: PriceList) {
 		this.version = list.version;
@@ -31,12 +33,21 @@ export class PriceBook {
 
 	/** The family a raw id is priced as (cached per id and provider), or undefined. */
 	family(model: string, provider: string): FamilyRef | undefined {
-		const key = `${provider}\u0000${model}`;
-		let ref = this.#memo.get(key);
+		let byModel = this.#memo.get(provider);
+		let ref = byModel?.get(model);
 		if (ref === undefined) {
 			ref = familyOf(model, provider, (family, host) => this.#rowsOf(family, host) !== undefined) ?? null;
-			if (this.#memo.size >= MEMO_MAX) this.#memo.clear();
-			this.#memo.set(key, ref);
+			if (this.#memoSize >= MEMO_MAX) {
+				this.#memo.clear();
+				this.#memoSize = 0;
+				byModel = undefined;
+			}
+			if (byModel === undefined) {
+				byModel = new Map();
+				this.#memo.set(provider, byModel);
+			}
+			byModel.set(model, ref);
+			this.#memoSize++;
 		}
 		return ref ?? undefined;
 	}

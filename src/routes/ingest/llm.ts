@@ -2,7 +2,7 @@ import { jsonFormat } from "../../http/body.ts";
 import { type Decoded, type Intake, jsonOf } from "../../http/intake.ts";
 import { zodParse } from "../../http/validation.ts";
 import { fastLlm } from "../../ingest/fast.ts";
-import { metadataDetails, needsPrice, priceAll, unpriced } from "../../ingest/prices/apply.ts";
+import { metadataDetails, NO_DETAILS, needsPrice, priceAll, unpriced } from "../../ingest/prices/apply.ts";
 import { llmRow } from "../../ingest/rows.ts";
 import { LlmBody } from "../../ingest/schemas.ts";
 
@@ -14,18 +14,20 @@ export const llm: Intake<"json"> = {
 		const json = jsonOf(body);
 		// The fast path for the common case; zod decides (and renders the 400) otherwise.
 		const row = llmRow(fastLlm(json) ?? zodParse(LlmBody, json), p);
-		const decoded = (): Decoded => ({
+		const decoded = (available = true): Decoded => ({
 			writes: [{ table: "llm_usage", rows: [row] }],
 			reply: { json: { ok: true } },
 			count: 1,
+			...(available ? {} : { facts: { prices: "unavailable" } }),
 		});
-		// A valid body is an object; its metadata (if any) a JSON object, read here for cache and reasoning counts.
-		const details = metadataDetails((json as { metadata?: unknown }).metadata);
+		// A valid body is an object; its metadata (if any) a JSON object, read for cache and reasoning counts unless
+		// the record has a cost of its own.
+		const details = row.cost_usd > 0 ? NO_DETAILS : metadataDetails((json as { metadata?: unknown }).metadata);
 		if (!needsPrice(row, details)) {
 			unpriced(row);
 			return decoded();
 		}
-		const pricing = priceAll([{ row, details, counting: "provider" }], lookups.prices, p.receivedAt);
-		return pricing ? pricing.then(decoded) : decoded();
+		const available = priceAll([{ row, details, counting: "provider" }], lookups.prices, p.receivedAt);
+		return typeof available === "boolean" ? decoded(available) : available.then(decoded);
 	},
 };
