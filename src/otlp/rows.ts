@@ -78,7 +78,7 @@ function spanProblem(s: Span): string | undefined {
  * Spans that sum the usage of the model calls beneath them (an agent's run and steps): pricing them too would count
  * a trace's cost twice (Langfuse skips them for the same reason). Their rows keep the tokens, priced `unknown`.
  */
-const AGGREGATE_OPERATIONS = new Set(["invoke_agent", "create_agent", "agent_step", "execute_tool"]);
+export const AGGREGATE_OPERATIONS = new Set(["invoke_agent", "create_agent", "agent_step", "execute_tool"]);
 
 /** An llm_usage row when the span carries the GenAI semantic conventions (a model at least), into `m`. */
 function genAiRow(
