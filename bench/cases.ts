@@ -33,6 +33,13 @@ export function benchCases(): BenchCase[] {
 		},
 		{ name: "span", label: "span", path: "/ingest/traces", body: spanBody(), app: "app" },
 		{ name: "llm", label: "LLM record", path: "/ingest/llm", body: llmBody(), app: "app" },
+		{
+			name: "llmSdk",
+			label: "LLM record as the SDK sends it (cost 0)",
+			path: "/ingest/llm",
+			body: llmBody({ sdk: true }),
+			app: "app",
+		},
 		{ name: "otlpTraces20", label: "OTLP/JSON, 20 spans", path: "/v1/traces", body: otlpTracesBody(20), app: "app" },
 		{ name: "otlpLogs20", label: "OTLP/JSON, 20 log records", path: "/v1/logs", body: otlpLogsBody(20), app: "app" },
 		{ name: "drain5mb", label: "5 MB drain batch", path: "/ingest/drain", body: drainBody(), app: "app" },

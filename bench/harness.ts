@@ -119,7 +119,10 @@ export interface Runner {
 }
 
 export function createRunner(): Runner {
-	const app = createApp({ createServices: benchServices });
+	// Built once, as the worker builds its services once per isolate (src/services/index.ts isolateServices): what an
+	// isolate keeps per store (the price table's copy) lasts across requests here too.
+	const services = benchServices();
+	const app = createApp({ createServices: () => services });
 	const bare = createBareApp();
 	const fetchers: Record<BenchCase["app"], Fetcher> = {
 		app: (req, env, ctx) => app.fetch(req, env, ctx),

@@ -162,17 +162,20 @@ export function spanBody(): string {
 	});
 }
 
-/** POST /ingest/llm body: one usage record. */
-export function llmBody(): string {
+/**
+ * POST /ingest/llm body: one usage record. `sdk`: what the DeepTracer AI wrappers send (a dated model id, cost_usd
+ * 0: the server prices it); otherwise a record that carries its own cost.
+ */
+export function llmBody(opts: { sdk?: boolean } = {}): string {
 	return JSON.stringify({
 		service: "web",
 		environment: "production",
-		model: "gpt-4o-mini",
+		model: opts.sdk ? "gpt-4o-mini-2024-07-18" : "gpt-4o-mini",
 		provider: "openai",
-		operation: "chat.completions",
+		operation: opts.sdk ? "chat.completions.create" : "chat.completions",
 		input_tokens: 1432,
 		output_tokens: 212,
-		cost_usd: 0.00034,
+		cost_usd: opts.sdk ? 0 : 0.00034,
 		latency_ms: 1840,
 		metadata: { feature: "summarise", cached: false },
 	});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createClient } from "@clickhouse/client-web";
 import pg from "pg";
 import { ROOT } from "./local-env.ts";
+import { seedPrices } from "./prices.ts";
 
 const MIGRATIONS = join(ROOT, "migrations");
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -15,7 +16,10 @@ function files(kind: "postgres" | "clickhouse"): { version: string; sql: string 
 		.map((f) => ({ version: f.replace(/\.sql$/, ""), sql: readFileSync(join(dir, f), "utf8") }));
 }
 
-/** Applies each Postgres migration once, in order, each in its own transaction; returns the versions applied now. */
+/**
+ * Applies each Postgres migration once, in order, each in its own transaction, then loads the seeded prices the
+ * table lacks (migrations/model_prices.json); returns the versions applied now.
+ */
 export async function migratePostgres(databaseUrl: string): Promise<string[]> {
 	const client = new pg.Client({ connectionString: databaseUrl });
 	await client.connect();
@@ -42,6 +46,7 @@ export async function migratePostgres(databaseUrl: string): Promise<string[]> {
 				throw err;
 			}
 		}
+		await seedPrices(client);
 		return applied;
 	} finally {
 		await client.end();

@@ -143,6 +143,52 @@ export interface IdempotencyLedger {
 	markHeld(token: string, receivedAt: number): Promise<void>;
 }
 
+/**
+ * One price of a model family: USD per 1M tokens, in effect from `effectiveFrom` until the family's next row (so a
+ * change announced for a date is a row of its own, and past prices stay in the table).
+ */
+export interface ModelPrice {
+	/**
+	 * Who bills: the model's vendor (openai, anthropic, google, mistral, deepseek, xai), or the host of an open-weight
+	 * model that sets its own price (groq, together).
+	 */
+	provider: string;
+	family: string;
+	/** Unix ms. */
+	effectiveFrom: number;
+	input: number;
+	output: number;
+	/** Cache reads; null when the provider gives them no price of their own (billed as input). */
+	cachedInput: number | null;
+	/** Cache writes; null when the provider charges nothing extra for them (billed as input). */
+	cacheWrite: number | null;
+}
+
+/** The price table as the worker reads it: each family's row in effect and those scheduled after it. */
+export interface PriceList {
+	/** The table's revision (it changes with every change of a price): what llm_usage.price_version records. */
+	version: string;
+	prices: ModelPrice[];
+}
+
+/** System of record for prices (Neon Postgres). */
+export interface PriceStore {
+	/** The rows in effect at `at` (Unix ms) or later. */
+	list(at: number): Promise<PriceList>;
+}
+
+/** A price list as cached: `fetchedAt` (Unix ms) is when the price store answered. */
+export interface CachedPrices {
+	list: PriceList;
+	fetchedAt: number;
+}
+
+/** Shared cache in front of the price store (Upstash Redis): one entry, the whole list. */
+export interface PriceCache {
+	get(): Promise<CachedPrices | undefined>;
+	set(entry: CachedPrices): Promise<void>;
+}
+
 export interface Services {
 	keys: ApiKeyStore;
 	keyCache: KeyCache;
@@ -151,6 +197,8 @@ export interface Services {
 	spill: Spill;
 	sourceMaps: SourceMapStore;
 	idempotency: IdempotencyLedger;
+	prices: PriceStore;
+	priceCache: PriceCache;
 }
 
 /** A map accepted for storage: the bytes as uploaded and the lookup index built from them. */

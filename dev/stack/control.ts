@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import pg from "pg";
 import { hashApiKey } from "../../src/auth/key.ts";
 import { createApiKey, evictCachedKeys, revokeApiKey, setDrainSettings } from "../keys.ts";
+import { evictCachedPrices, setPrice } from "../prices.ts";
 import { closeServer, listen, readBody } from "./net.ts";
 import type { ServiceName, Stack } from "./stack.ts";
 
 /**
  * A loopback control plane for tests that run inside workerd and so cannot spawn processes or speak TCP:
- * stop and start a backing service for real, and manage keys the way the key CLI does.
+ * stop and start a backing service for real, and manage keys and prices the way their CLIs do.
  */
 export async function startControlServer(stack: Stack, port: number): Promise<{ url: string; close(): Promise<void> }> {
 	const redis = { url: stack.env.UPSTASH_REDIS_REST_URL, token: stack.env.UPSTASH_REDIS_REST_TOKEN };
@@ -48,6 +49,13 @@ export async function startControlServer(stack: Stack, port: number): Promise<{ 
 			await evictCachedKeys(redis, hashes);
 			return { ok: true };
 		},
+		"^/prices/set$": async (b) => {
+			const { row, written } = await withDb((db) => setPrice(db, b as never));
+			// The CLI drops Redis's copy; `evict: false` shows the bound that holds when nobody does.
+			if (b.evict !== false) await evictCachedPrices(redis);
+			return { row, revision: written.revision };
+		},
+		"^/prices/evict$": async () => ({ ok: await evictCachedPrices(redis) }),
 		"^/sql$": async (b) => withDb(async (db) => (await db.query(String(b.query), (b.params as unknown[]) ?? [])).rows),
 	};
 

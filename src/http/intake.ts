@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { Failure } from "../failure.ts";
 import { LIMITS } from "../ingest/limits.ts";
+import { currentPrices } from "../ingest/prices/lookup.ts";
+import type { PriceBook } from "../ingest/prices/table.ts";
 import { type Rejections, rejectedCount } from "../ingest/rejections.ts";
 import type { Provenance } from "../ingest/rows.ts";
 import type { ApiKeyRecord, SourceMapStore } from "../ports.ts";
@@ -37,6 +39,8 @@ export interface Body<F extends string = string> {
 /** What decode may consult besides the body: read-only stores, never the request. */
 export interface Lookups {
 	sourceMaps: SourceMapStore;
+	/** The price table (LLM cost): the isolate's copy at once, or a promise when it must be read; ask only when needed. */
+	prices(): PriceBook | undefined | Promise<PriceBook | undefined>;
 }
 
 /** A body turned into rows, or into an answer of its own (a drain's verification, an OTLP export it cannot read). */
@@ -121,8 +125,12 @@ export function intake<F extends string>(spec: Intake<F>, deps: Deps) {
 		const p: Provenance = { projectId: key.projectId, apiKeyId: key.id, receivedAt: now(), sdk: senderOf(c.req.raw) };
 		if (p.sdk !== "") event.sdk = p.sdk;
 		const services = c.get("services");
+		const lookups: Lookups = {
+			sourceMaps: services.sourceMaps,
+			prices: () => currentPrices(services, p.receivedAt, (work) => c.executionCtx.waitUntil(work)),
+		};
 
-		const decoded = await spec.decode(body, p, services);
+		const decoded = await spec.decode(body, p, lookups);
 		const rejected = decoded.rejected ? rejectedCount(decoded.rejected) : 0;
 		if (rejected > 0) Object.assign(event, { rejected, rejected_reasons: decoded.rejected });
 		if ("answer" in decoded) {

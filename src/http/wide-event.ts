@@ -31,6 +31,8 @@ export interface WideEvent {
 	refused?: number;
 	/** Errors: how the stack was resolved against source maps, when it had maps. */
 	symbolication?: string;
+	/** LLM records that needed a price while no price table could be read (stored with cost_source unknown). */
+	prices?: "unavailable";
 	/** `?wait=true`: the delivery's worst outcome; a retry answered without a write. */
 	delivery?: string;
 	idempotency?: "retry_of_held";
@@ -40,7 +42,7 @@ export interface WideEvent {
 }
 
 /** What a route may add to its request's line (http/intake.ts Decoded.facts). */
-export type RouteFacts = Pick<WideEvent, "symbolication">;
+export type RouteFacts = Pick<WideEvent, "symbolication" | "prices">;
 
 export function emit(event: WideEvent): void {
 	console.log(JSON.stringify(event));

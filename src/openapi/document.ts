@@ -1,3 +1,5 @@
+import { DETAIL_FIELDS } from "../ingest/prices/apply.ts";
+import { AGGREGATE_OPERATIONS } from "../otlp/rows.ts";
 import { MAX_RELEASE_CHARS } from "../sourcemaps/names.ts";
 import { MAX_MAP_BYTES, MAX_UPLOAD_BYTES } from "../sourcemaps/upload.ts";
 import {
@@ -22,11 +24,22 @@ import { REFERENCE_EXAMPLES } from "./examples.ts";
 // serves, and test/dev/openapi-fresh.test.ts fails when that file differs from what this module builds.
 // zod/mini like the handlers' schemas (toJSONSchema is zod core's, the same for both APIs).
 
-function ingest(summary: string, schema: string, example: object, ok: { schema: string; example: object }) {
+const names = (fields: readonly string[]) => fields.join(" / ");
+/** LLM cost at ingestion (src/ingest/prices/), as the two routes that store llm_usage rows describe it. */
+const LLM_COST = (where: string, fields: (typeof DETAIL_FIELDS)[keyof typeof DETAIL_FIELDS]) =>
+	`A record whose cost is missing or 0 and that has tokens is priced at ingestion from the price table (USD per 1M tokens per model family, kept in Postgres, changed without a deploy), cache and reasoning tokens as the provider bills them, read from ${where}: ${names(fields.cacheRead)} (cache reads), ${names(fields.cacheWrite)} (cache writes), ${names(fields.reasoning)} (reasoning). The stored row says how its cost came to be: cost_source client (a non-zero cost sent: kept as sent), inferred, or unknown (no price for the model, or no tokens: cost 0); price_version is the table's revision.`;
+
+function ingest(
+	summary: string,
+	schema: string,
+	example: object,
+	ok: { schema: string; example: object },
+	description?: string,
+) {
 	return {
 		post: {
 			summary,
-			description: CLIPPING,
+			description: description === undefined ? CLIPPING : `${CLIPPING} ${description}`,
 			security: [{ bearer: [] }],
 			parameters: [WAIT, IDEMPOTENCY, SDK],
 			requestBody: {
@@ -59,7 +72,7 @@ function otlp(signal: "traces" | "logs") {
 			summary: `OTLP/HTTP ${signal} export (protobuf or JSON, optionally gzip)`,
 			description: `${
 				signal === "traces"
-					? "Spans become spans rows (service.name, deployment.environment(.name), service.version from the resource; attributes in metadata); GenAI spans also an llm_usage row."
+					? `Spans become spans rows (service.name, deployment.environment(.name), service.version from the resource; attributes in metadata); GenAI spans also an llm_usage row. ${LLM_COST("the span's attributes (the GenAI conventions: input and output include them)", DETAIL_FIELDS.span)} Agent spans (gen_ai.operation.name ${[...AGGREGATE_OPERATIONS].join(", ")}) repeat their calls' usage and are not priced.`
 					: "Log records become logs rows; SeverityNumber 1-8 debug, 9-12 info, 13-16 warn, 17-24 error."
 			} Metadata holds the resource's and scope's attributes (the first 128, bounded per item and per request) and the item's first 128; otel.dropped_attributes_count counts the rest. Items OTLP refuses (bad ids, no start time) are rejected in partialSuccess; everything past a bound of the service's own is clipped and listed in the row's truncated column. The same export delivered again (an exporter's retry) is stored once. A Vercel trace drain's export is signed: with x-vercel-signature, it is checked against the project's drain secret (403 on a mismatch), and answers carry x-vercel-verify; the resource's vercel.deploymentId is the release. Error answers to protobuf requests (401, 403, 413, 415, 429, 503) are a protobuf google.rpc.Status carrying the JSON body's error message.`,
 			security: [{ bearer: [] }],
@@ -147,10 +160,13 @@ export function buildOpenApiDocument() {
 				schema: "Ok",
 				example: { ok: true },
 			}),
-			"/ingest/llm": ingest("One LLM usage record", "LlmRequest", REFERENCE_EXAMPLES.llm, {
-				schema: "Ok",
-				example: { ok: true },
-			}),
+			"/ingest/llm": ingest(
+				"One LLM usage record",
+				"LlmRequest",
+				REFERENCE_EXAMPLES.llm,
+				{ schema: "Ok", example: { ok: true } },
+				LLM_COST("top-level keys of metadata, counted as the provider's own API counts them", DETAIL_FIELDS.metadata),
+			),
 			"/ingest/drain": {
 				get: {
 					summary: "Vercel drain verification (answers x-vercel-verify)",

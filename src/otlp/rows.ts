@@ -1,6 +1,7 @@
 import type { z } from "zod/mini";
 import { Clips } from "../ingest/clip.ts";
 import { LIMITS } from "../ingest/limits.ts";
+import { DETAIL_FIELDS, needsPrice, tokenDetails, type Unpriced, unpriced } from "../ingest/prices/apply.ts";
 import { noRejections, type Rejections, reject } from "../ingest/rejections.ts";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
 import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
@@ -12,6 +13,8 @@ import type { Attributes, AttrValue, LogRecord, LogsRequest, Span, TracesRequest
 export interface Mapped<R> {
 	rows: R[];
 	llm: object[];
+	/** The llm rows that wait for the price table (priced in place: they are in `llm` too). */
+	pricing: Unpriced[];
 	rejected: Rejections;
 	/** What clipped the rows (its total: field paths listed in `truncated`, over all rows). */
 	clips: Clips;
@@ -90,30 +93,44 @@ function spanProblem(s: Span): string | undefined {
 	return undefined;
 }
 
-/** An llm_usage row when the span carries the GenAI semantic conventions (a model at least). */
+/**
+ * Spans that sum the usage of the model calls beneath them (an agent's run and steps): pricing them too would count
+ * a trace's cost twice (Langfuse skips them for the same reason). Their rows keep the tokens, priced `unknown`.
+ */
+export const AGGREGATE_OPERATIONS = new Set(["invoke_agent", "create_agent", "agent_step", "execute_tool"]);
+
+/** An llm_usage row when the span carries the GenAI semantic conventions (a model at least), into `m`. */
 function genAiRow(
+	m: Mapped<object>,
 	layers: Attributes[],
 	s: Span,
 	ids: Identity,
 	durationMs: number,
 	p: Provenance,
 	c: Clips,
-): object | undefined {
+): void {
 	const a = (key: string) => lookup(key, ...layers);
 	const model = str(a("gen_ai.response.model")) ?? str(a("gen_ai.request.model"));
-	if (model === undefined) return undefined;
+	if (model === undefined) return;
+	const operation = str(a("gen_ai.operation.name"));
 	const parsed = LlmBody.safeParse({
 		...ids,
 		model,
 		provider: str(a("gen_ai.provider.name")) ?? str(a("gen_ai.system")) ?? "unknown",
-		operation: str(a("gen_ai.operation.name")) ?? s.name,
+		operation: operation ?? s.name,
 		input_tokens: num(a("gen_ai.usage.input_tokens")) ?? num(a("gen_ai.usage.prompt_tokens")) ?? 0,
 		output_tokens: num(a("gen_ai.usage.output_tokens")) ?? num(a("gen_ai.usage.completion_tokens")) ?? 0,
 		cost_usd: num(a("gen_ai.usage.cost_usd")) ?? num(a("gen_ai.usage.cost")) ?? 0,
 		latency_ms: durationMs,
 		metadata: { trace_id: s.traceId, span_id: s.spanId },
 	});
-	return parsed.success ? llmRow(parsed.data, p, c) : undefined;
+	if (!parsed.success) return;
+	const row = llmRow(parsed.data, p, c);
+	m.llm.push(row);
+	const details = tokenDetails(a, DETAIL_FIELDS.span);
+	if (needsPrice(row, details) && !(operation !== undefined && AGGREGATE_OPERATIONS.has(operation)))
+		m.pricing.push({ row, details, counting: "semconv" });
+	else unpriced(row);
 }
 
 /**
@@ -121,7 +138,7 @@ function genAiRow(
  * metadata from src/otlp/attributes.ts (bounded, shared attributes serialised once per scope).
  */
 export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number): Mapped<object> {
-	const m: Mapped<object> = { rows: [], llm: [], rejected: noRejections(), clips: new Clips() };
+	const m: Mapped<object> = { rows: [], llm: [], pricing: [], rejected: noRejections(), clips: new Clips() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);
@@ -161,9 +178,7 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 				const row = spanRow(parsed.data, p, m.clips);
 				row.metadata = metadata.text;
 				m.rows.push(row);
-				const layers = [s.attributes, scope.attributes, resource];
-				const llm = genAiRow(layers, s, ids, parsed.data.duration_ms, p, m.clips);
-				if (llm) m.llm.push(llm);
+				genAiRow(m, [s.attributes, scope.attributes, resource], s, ids, parsed.data.duration_ms, p, m.clips);
 			}
 		}
 	}
@@ -212,7 +227,7 @@ function logProblem(l: LogRecord): string | undefined {
 
 /** logs rows, each validated by the same schema as POST /ingest/logs; metadata as for spans. */
 export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): Mapped<LogRow> {
-	const m: Mapped<LogRow> = { rows: [], llm: [], rejected: noRejections(), clips: new Clips() };
+	const m: Mapped<LogRow> = { rows: [], llm: [], pricing: [], rejected: noRejections(), clips: new Clips() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
 		const ids = identity(resource);

@@ -5,6 +5,7 @@ import { mediaType } from "../http/body.ts";
 import { ingestGate } from "../http/ingest-gate.ts";
 import { type Decoded, type Intake, intake } from "../http/intake.ts";
 import type { Reply } from "../http/respond.ts";
+import { priceAll } from "../ingest/prices/apply.ts";
 import { rejectedCount, rejectionMessage } from "../ingest/rejections.ts";
 import {
 	type Encoding,
@@ -96,12 +97,14 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 		verify: vercelSignature(false),
 		unreadable: (encoding, failure) =>
 			failure.kind === "undecodable_body" ? status400(encoding, failure.reason) : undefined,
-		async decode(body, p): Promise<Decoded> {
+		async decode(body, p, lookups): Promise<Decoded> {
 			const otlp = await loadOtlpExport();
 			const request = otlp.decode(signal, body.format, body.decoded, body.text);
 			if (!request.ok)
 				return { answer: { status: 400, reply: status400(body.format, request.message), outcome: "malformed_otlp" } };
 			const mapped = otlp.toRows(signal, request.value, p, body.decoded.byteLength);
+			// GenAI spans without a cost of their own: the price table is asked only when there are some.
+			const priced = await priceAll(mapped.pricing, lookups.prices, p.receivedAt);
 			const rejected = rejectedCount(mapped.rejected);
 			const message = rejectionMessage(mapped.rejected);
 			const reply: Reply =
@@ -117,6 +120,7 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 				count: mapped.rows.length,
 				rejected: mapped.rejected,
 				truncated: mapped.clips.total,
+				...(priced ? {} : { facts: { prices: "unavailable" } }),
 			};
 		},
 	};

@@ -3,6 +3,7 @@ import type { Services } from "../ports.ts";
 import { ClickHouseEventWriter, createClickHouse } from "./clickhouse.ts";
 import { RedisIdempotencyLedger } from "./idempotency.ts";
 import { createSql, NeonApiKeyStore } from "./postgres.ts";
+import { NeonPriceStore, RedisPriceCache } from "./prices.ts";
 import { sourceMapStore } from "./r2-sourcemaps.ts";
 import { createRedis, RedisKeyCache, UpstashRateLimiter } from "./redis.ts";
 import { RedisSpill } from "./spill.ts";
@@ -10,14 +11,17 @@ import { RedisSpill } from "./spill.ts";
 /** The production services for a parsed config (the clients hold settings only; every call makes its own fetch). */
 export function createServices(config: Config): Services {
 	const redis = createRedis(config.redis);
+	const sql = createSql(config);
 	return {
-		keys: new NeonApiKeyStore(createSql(config)),
+		keys: new NeonApiKeyStore(sql),
 		keyCache: new RedisKeyCache(redis),
 		limiter: new UpstashRateLimiter(redis),
 		events: new ClickHouseEventWriter(createClickHouse(config.clickhouse)),
 		spill: new RedisSpill(redis),
 		sourceMaps: sourceMapStore(config.sourceMapBucket),
 		idempotency: new RedisIdempotencyLedger(redis),
+		prices: new NeonPriceStore(sql),
+		priceCache: new RedisPriceCache(redis),
 	};
 }
 

@@ -1,8 +1,11 @@
+import seed from "../../migrations/model_prices.json" with { type: "json" };
 import type {
 	ApiKeyRecord,
 	CachedKey,
+	CachedPrices,
 	EventTable,
 	FirstAttempt,
+	ModelPrice,
 	Services,
 	SourceMapStore,
 	SpilledChunk,
@@ -24,6 +27,8 @@ export interface MemoryOptions {
 	keepRows?: boolean;
 	/** The limiter admits everything (the bench sends far more than a key's limit). */
 	unlimited?: boolean;
+	/** The price table; the seeded one (migrations/model_prices.json) unless given. */
+	prices?: ModelPrice[];
 }
 
 export interface MemoryServices {
@@ -36,7 +41,20 @@ export interface MemoryServices {
 	addKey(record?: Partial<ApiKeyRecord>): Promise<{ key: string; record: ApiKeyRecord }>;
 	/** Ports that reject every call from now on (an unreachable store). */
 	down: Set<keyof Services>;
+	/** The price table the price store answers with (change it, and its version, as the CLI would). */
+	prices: { version: string; prices: ModelPrice[] };
 }
+
+/** The seeded table as the price store reads it (a date alone starts at midnight UTC, as in Postgres). */
+export const SEEDED_PRICES: ModelPrice[] = seed.map((r) => ({
+	provider: r.provider,
+	family: r.family,
+	effectiveFrom: Date.parse(r.effective.length === 10 ? `${r.effective}T00:00:00Z` : r.effective),
+	input: r.input,
+	output: r.output,
+	cachedInput: r.cached_input,
+	cacheWrite: r.cache_write,
+}));
 
 const WINDOW_MS = 60_000;
 let keys = 0;
@@ -59,6 +77,8 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 	const calls = new Map<string, number>();
 	const down = new Set<keyof Services>();
 	const keep = options.keepRows ?? true;
+	const prices = { version: "1", prices: options.prices ?? SEEDED_PRICES };
+	let cachedPrices: CachedPrices | undefined;
 
 	/** Counts the call; rejects as an unreachable store would when the port is down. */
 	const call = (port: keyof Services, method: string) => {
@@ -220,6 +240,34 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 				if (ledger.has(token)) ledger.set(token, { receivedAt, held: true });
 			},
 		},
+		prices: {
+			async list(at) {
+				call("prices", "list");
+				// As the store: each family's row in effect at `at` and those after it.
+				const latest = new Map<string, number>();
+				for (const p of prices.prices) {
+					const key = `${p.provider}/${p.family}`;
+					if (p.effectiveFrom <= at && p.effectiveFrom > (latest.get(key) ?? -Infinity))
+						latest.set(key, p.effectiveFrom);
+				}
+				return {
+					version: prices.version,
+					prices: prices.prices.filter(
+						(p) => p.effectiveFrom >= (latest.get(`${p.provider}/${p.family}`) ?? -Infinity),
+					),
+				};
+			},
+		},
+		priceCache: {
+			async get() {
+				call("priceCache", "get");
+				return cachedPrices;
+			},
+			async set(entry) {
+				call("priceCache", "set");
+				cachedPrices = entry;
+			},
+		},
 	};
 
 	return {
@@ -227,6 +275,7 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 		inserted,
 		calls,
 		down,
+		prices,
 		async addKey(fields = {}) {
 			const key = `dt_memory${String(++keys).padStart(8, "0")}${crypto.randomUUID().replaceAll("-", "")}`;
 			const rec: ApiKeyRecord = {

@@ -224,7 +224,10 @@ describe("POST /v1/traces", () => {
 					operation: "chat",
 					input_tokens: 1250,
 					output_tokens: 340,
-					cost_usd: 0,
+					// Priced at the edge (issue 22): 1,250 × $2.50 + 340 × $10 per 1M tokens.
+					cost_usd: expect.closeTo(0.006525, 12),
+					cost_source: "inferred",
+					price_version: expect.stringMatching(/^\d+$/),
 					latency_ms: 2100,
 					metadata: JSON.stringify({ trace_id: traceId, span_id: llm.spanContext().spanId }),
 				}),
