@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "@upstash/redis";
 import type pg from "pg";
-import { PRICES_CACHE_KEY } from "../src/ingest/prices/lookup.ts";
+import { PRICES_CACHE_KEY } from "../src/prices/lookup.ts";
 import { ROOT } from "./local-env.ts";
 
 /** The seeded table, shipped in the repo: `npm run migrate` loads what of it the database lacks. */

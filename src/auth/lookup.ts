@@ -1,5 +1,6 @@
 import type { ApiKeyRecord, CachedKey, Services, SharedLookup } from "../ports.ts";
 import { withTimeout } from "../util/timeout.ts";
+import { waitWhile } from "../util/wait.ts";
 import { lookupsThrottled, recordLookupFailure, windowStartOf } from "./abuse.ts";
 
 /** A lookup older than this is read again from Postgres: the bound on how long a revoked key keeps working. */
@@ -161,10 +162,7 @@ export async function lookupKeyOnce(
 	clientIp: string,
 ): Promise<KeyLookup> {
 	if (flightOf(keyHash)) {
-		for (let waited = 0, delay = 1; flightOf(keyHash) && waited < FLIGHT_MAX_MS; waited += delay) {
-			await new Promise((resolve) => setTimeout(resolve, delay));
-			delay = Math.min(delay * 2, FLIGHT_POLL_MAX_MS);
-		}
+		await waitWhile(() => flightOf(keyHash) !== undefined, FLIGHT_MAX_MS, FLIGHT_POLL_MAX_MS);
 		const answered = isolateLookup(keyHash, now);
 		if (answered) return answered;
 	}

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import type { Failure } from "../failure.ts";
 import { LIMITS } from "../ingest/limits.ts";
-import { currentPrices } from "../ingest/prices/lookup.ts";
-import type { PriceBook } from "../ingest/prices/table.ts";
 import { type Rejections, rejectedCount } from "../ingest/rejections.ts";
 import type { Provenance } from "../ingest/rows.ts";
 import type { ApiKeyRecord, SourceMapStore } from "../ports.ts";
+import { currentPrices } from "../prices/lookup.ts";
+import type { PriceBook } from "../prices/table.ts";
 import { clip } from "../util/text.ts";
 import { bytesParseWellFormed, parseJson, parsesWellFormed } from "../util/utf8.ts";
 import { acknowledge, type Write } from "./accept.ts";

@@ -1,5 +1,5 @@
-import { DETAIL_FIELDS } from "../ingest/prices/apply.ts";
 import { AGGREGATE_OPERATIONS } from "../otlp/rows.ts";
+import { DETAIL_FIELDS } from "../prices/apply.ts";
 import { MAX_RELEASE_CHARS } from "../sourcemaps/names.ts";
 import { MAX_MAP_BYTES, MAX_UPLOAD_BYTES } from "../sourcemaps/upload.ts";
 import {
@@ -25,7 +25,7 @@ import { REFERENCE_EXAMPLES } from "./examples.ts";
 // zod/mini like the handlers' schemas (toJSONSchema is zod core's, the same for both APIs).
 
 const names = (fields: readonly string[]) => fields.join(" / ");
-/** LLM cost at ingestion (src/ingest/prices/), as the two routes that store llm_usage rows describe it. */
+/** LLM cost at ingestion (src/prices/), as the two routes that store llm_usage rows describe it. */
 const LLM_COST = (where: string, fields: (typeof DETAIL_FIELDS)[keyof typeof DETAIL_FIELDS]) =>
 	`A record whose cost is missing or 0 and that has tokens is priced at ingestion from the price table (USD per 1M tokens per model family, kept in Postgres, changed without a deploy), cache and reasoning tokens as the provider bills them, read from ${where}: ${names(fields.cacheRead)} (cache reads), ${names(fields.cacheWrite)} (cache writes), ${names(fields.reasoning)} (reasoning). The stored row says how its cost came to be: cost_source client (a non-zero cost sent: kept as sent), inferred, or unknown (no price for the model, or no tokens: cost 0); price_version is the table's revision.`;
 

@@ -1,10 +1,10 @@
 import type { z } from "zod/mini";
 import { Clips } from "../ingest/clip.ts";
 import { LIMITS } from "../ingest/limits.ts";
-import { DETAIL_FIELDS, needsPrice, tokenDetails, type Unpriced, unpriced } from "../ingest/prices/apply.ts";
 import { noRejections, type Rejections, reject } from "../ingest/rejections.ts";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
 import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
+import { DETAIL_FIELDS, needsPrice, tokenDetails, type Unpriced, unpriced } from "../prices/apply.ts";
 import { clip } from "../util/text.ts";
 import { itemMetadata, lookup, members, sharedAllowance, sharedAttributes } from "./attributes.ts";
 import type { Attributes, AttrValue, LogRecord, LogsRequest, Span, TracesRequest } from "./model.ts";

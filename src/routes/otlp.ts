@@ -5,7 +5,6 @@ import { mediaType } from "../http/body.ts";
 import { ingestGate } from "../http/ingest-gate.ts";
 import { type Decoded, type Intake, intake } from "../http/intake.ts";
 import type { Reply } from "../http/respond.ts";
-import { priceAll } from "../ingest/prices/apply.ts";
 import { rejectedCount, rejectionMessage } from "../ingest/rejections.ts";
 import {
 	type Encoding,
@@ -16,6 +15,7 @@ import {
 	type Signal,
 	statusProtobuf,
 } from "../otlp/response.ts";
+import { priceAll } from "../prices/apply.ts";
 import { vercelSignature, vercelVerify } from "./vercel.ts";
 
 type OtlpExport = typeof import("../otlp/export.ts");

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { PRICES_CACHE_KEY } from "../ingest/prices/lookup.ts";
 import type { CachedPrices, ModelPrice, PriceCache, PriceList, PriceStore } from "../ports.ts";
+import { PRICES_CACHE_KEY } from "../prices/lookup.ts";
 import type { SqlLoader } from "./postgres.ts";
 
 /** The cached list outlives its freshness by far: it serves while Postgres is unreachable. */

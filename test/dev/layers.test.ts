@@ -44,6 +44,7 @@ const CORE = [
 	"ratelimit",
 	"util",
 	"sourcemaps",
+	"prices",
 	"delivery",
 	"auth",
 	"ports.ts",
@@ -54,7 +55,7 @@ const CORE = [
 /** The rules, each a name and a predicate over one import edge: true when the edge breaks it. */
 const RULES: [string, (from: string, to: string) => boolean][] = [
 	[
-		"the core (ingest, otlp, ratelimit, util, sourcemaps, delivery, auth, ports, failure, config) never imports http/, routes/, services/ or the app",
+		"the core (ingest, otlp, ratelimit, util, sourcemaps, prices, delivery, auth, ports, failure, config) never imports http/, routes/, services/ or the app",
 		(from, to) => inside(from, ...CORE) && inside(to, "http", "routes", "services", "app.ts", "index.ts"),
 	],
 	[

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateAll } from "../../dev/migrate.ts";
 import { readPriceFile, SEED_FILE } from "../../dev/prices.ts";
 import { freePorts, type Stack, startStack } from "../../dev/stack/stack.ts";
-import { PRICES_CACHE_KEY } from "../../src/ingest/prices/lookup.ts";
+import { PRICES_CACHE_KEY } from "../../src/prices/lookup.ts";
 
 // `npm run prices -- list | set | import` as a user runs it (the CLI in a process of its own), against a stack's
 // real Postgres and Redis, and `npm run migrate` loading the seeded table. What the worker does with a change is

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { clearIsolatePrices } from "../../src/ingest/prices/lookup.ts";
+import { clearIsolatePrices } from "../../src/prices/lookup.ts";
 import { type MemoryApp, memoryApp } from "../support/memory-app.ts";
 
 // LLM cost on the routes, over in-memory stores (the seeded table): which records are priced, from what, and what

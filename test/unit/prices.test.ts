@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { needsPrice, priced, unpriced } from "../../src/ingest/prices/apply.ts";
-import { type Counting, costOf, type Usage } from "../../src/ingest/prices/cost.ts";
-import { familyOf } from "../../src/ingest/prices/normalise.ts";
-import { PriceBook } from "../../src/ingest/prices/table.ts";
+import { needsPrice, priced, unpriced } from "../../src/prices/apply.ts";
+import { type Counting, costOf, type Usage } from "../../src/prices/cost.ts";
+import { familyOf } from "../../src/prices/normalise.ts";
+import { PriceBook } from "../../src/prices/table.ts";
 import { SEEDED_PRICES } from "../support/memory-services.ts";
 
 // The price table's logic against the seeded table (migrations/model_prices.json): which row a raw model id is

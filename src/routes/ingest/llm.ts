@@ -3,9 +3,9 @@ import { type Decoded, type Intake, jsonOf } from "../../http/intake.ts";
 import { zodParse } from "../../http/validation.ts";
 import { Clips } from "../../ingest/clip.ts";
 import { fastLlm } from "../../ingest/fast.ts";
-import { metadataDetails, NO_DETAILS, needsPrice, priceAll, unpriced } from "../../ingest/prices/apply.ts";
 import { llmRow } from "../../ingest/rows.ts";
 import { LlmBody } from "../../ingest/schemas.ts";
+import { metadataDetails, NO_DETAILS, needsPrice, priceAll, unpriced } from "../../prices/apply.ts";
 
 /** POST /ingest/llm: one LLM usage record, priced from the price table when it has no cost of its own. */
 export const llm: Intake<"json"> = {

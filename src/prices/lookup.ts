@@ -1,13 +1,14 @@
-import type { CachedPrices, Services } from "../../ports.ts";
-import { afterResponse } from "../../util/after-response.ts";
-import { withTimeout } from "../../util/timeout.ts";
+import type { CachedPrices, Services } from "../ports.ts";
+import { afterResponse } from "../util/after-response.ts";
+import { withTimeout } from "../util/timeout.ts";
+import { waitWhile } from "../util/wait.ts";
 import { PriceBook } from "./table.ts";
 
 // The price table through the tiers keys use (src/auth/lookup.ts): the isolate's copy, Redis's (one entry, the whole
 // list), Postgres. A record is priced from the isolate's copy without any I/O while it is fresh, and a copy in use
 // is read again behind the answer before it goes stale, so a steady stream of LLM records never waits. An isolate
-// with no fresh copy (new, or idle past a minute) awaits one read, Redis then Postgres, shared by the requests that
-// arrive meanwhile. It does not start from a table built into the bundle: that would price with the prices of the
+// with no fresh copy (new, or idle past a minute) awaits one read, Redis then Postgres; the requests that arrive
+// meanwhile wait for it on their own timers (src/util/wait.ts), never on its promise. It does not start from a table built into the bundle: that would price with the prices of the
 // deploy, not the ones set since, for as long as the first read takes (in every new isolate), and the bundle would
 // carry the table for nothing.
 
@@ -35,9 +36,12 @@ interface Held {
 
 interface Tier {
 	held: Held | undefined;
-	/** The read under way when there is no fresh copy (one for all the requests waiting). */
-	reading: Promise<PriceBook | undefined> | undefined;
+	/** Unix ms the read under way began, when there is no fresh copy (one for all the requests waiting). */
+	readingSince: number | undefined;
 }
+
+/** The longest a read takes: a waiter stops waiting past it (the reader's request may have been cancelled). */
+const READ_MAX_MS = REDIS_TIMEOUT_MS + POSTGRES_TIMEOUT_MS + 500;
 
 // Isolate-lifetime: the table this isolate prices with, per price store (production builds one per isolate and
 // config, src/services/index.ts; tests that build services of their own get a copy of their own).
@@ -51,7 +55,7 @@ export function clearIsolatePrices(): void {
 function tierOf(services: PriceServices): Tier {
 	let tier = tiers.get(services.prices);
 	if (tier === undefined) {
-		tier = { held: undefined, reading: undefined };
+		tier = { held: undefined, readingSince: undefined };
 		tiers.set(services.prices, tier);
 	}
 	return tier;
@@ -79,10 +83,25 @@ export function currentPrices(
 		}
 		return h.book;
 	}
-	tier.reading ??= read(tier, services, now, defer, 0).finally(() => {
-		tier.reading = undefined;
-	});
-	return tier.reading;
+	return readOnce(tier, services, now, defer);
+}
+
+/** One read for the requests of an isolate that find no fresh copy: the first reads, the others wait for its copy. */
+async function readOnce(tier: Tier, services: PriceServices, now: number, defer: Defer) {
+	const reading = () => tier.readingSince !== undefined && Date.now() - tier.readingSince < READ_MAX_MS;
+	if (reading()) {
+		await waitWhile(reading, READ_MAX_MS);
+		const h = tier.held;
+		if (h && now < h.freshUntil) return h.book;
+	}
+	const since = Date.now();
+	tier.readingSince = since;
+	try {
+		return await read(tier, services, now, defer, 0);
+	} finally {
+		// Only its own: an abandoned read may have been taken over meanwhile.
+		if (tier.readingSince === since) tier.readingSince = undefined;
+	}
 }
 
 /** Reads the list (Redis if its entry is fresh enough, else Postgres) and holds it; on failure keeps what it had. */

@@ -1,4 +1,4 @@
-import type { ModelPrice } from "../../ports.ts";
+import type { ModelPrice } from "../ports.ts";
 
 // Tokens × price, the way each provider counts and bills them (research: /work/scratch/prices/usage-fields.md).
 // What differs between providers is not the rates but what their counts include: OpenAI's prompt_tokens include

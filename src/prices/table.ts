@@ -1,4 +1,4 @@
-import type { ModelPrice, PriceList } from "../../ports.ts";
+import type { ModelPrice, PriceList } from "../ports.ts";
 import { type FamilyRef, familyOf } from "./normalise.ts";
 
 /**
