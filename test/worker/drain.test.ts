@@ -1,21 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL, build, crash, edge, external, firewall, lambda, redirect, staticEntry, T0 } from "../fixtures/vercel.ts";
+import { gzip, hmacSha1Hex } from "../support/encode.ts";
 import { call, control, createKey, storedRows, type TestKey } from "./helpers.ts";
-
-async function hmacSha1Hex(secret: string, body: Uint8Array | string): Promise<string> {
-	const enc = new TextEncoder();
-	const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-1" }, false, [
-		"sign",
-	]);
-	const sig = await crypto.subtle.sign("HMAC", key, typeof body === "string" ? enc.encode(body) : body);
-	return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function gzip(text: string): Promise<Uint8Array> {
-	return new Uint8Array(
-		await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
-	);
-}
 
 function drain(key: string, body: BodyInit | null, headers: Record<string, string> = {}, method = "POST") {
 	return call("/ingest/drain", {

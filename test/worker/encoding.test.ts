@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { gzip } from "../support/encode.ts";
 import { call, createKey, storedRows } from "./helpers.ts";
-
-async function gzip(text: string): Promise<Uint8Array> {
-	return new Uint8Array(
-		await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
-	);
-}
 
 const concat = (...parts: Uint8Array[]) => {
 	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

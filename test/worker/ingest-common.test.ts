@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { gzip } from "../support/encode.ts";
 import { call, createKey, ingest, storedRows } from "./helpers.ts";
 
 // What every JSON ingest route stores, on the real engines: a valid request, compressed bodies, body rules. The
@@ -35,11 +36,6 @@ function expectRateLimitHeaders(res: Response) {
 	const reset = Number(res.headers.get("x-ratelimit-reset"));
 	expect(reset).toBeGreaterThan(Date.now() / 1000 - 1);
 	expect(reset).toBeLessThan(Date.now() / 1000 + 120);
-}
-
-async function gzip(text: string): Promise<Uint8Array> {
-	const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-	return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 for (const [path, { table, body }] of Object.entries(ROUTES)) {

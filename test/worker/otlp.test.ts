@@ -16,6 +16,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Reader } from "../../src/otlp/protobuf.ts";
+import { gzip } from "../support/encode.ts";
 import { call, createKey, storedRows } from "./helpers.ts";
 
 // OTLP/HTTP through the worker: requests serialized by the OpenTelemetry JS SDK's own OTLP serializers
@@ -119,11 +120,6 @@ async function makeLogs() {
 
 function post(path: string, key: string, body: BodyInit, headers: Record<string, string>) {
 	return call(path, { method: "POST", headers: { authorization: `Bearer ${key}`, ...headers }, body });
-}
-
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-	const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
-	return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 const byOperation = (a: Record<string, unknown>, b: Record<string, unknown>) =>

@@ -6,6 +6,7 @@ import logs from "../fixtures/drains/vercel-logs.json";
 import speedInsights from "../fixtures/drains/vercel-speed-insights.json";
 import traces from "../fixtures/drains/vercel-traces.json";
 import { tracesProtobuf } from "../fixtures/otlp-wire.ts";
+import { gzip, hmacSha1Hex } from "../support/encode.ts";
 import { call, control, createKey, storedRows, type TestKey } from "./helpers.ts";
 
 // A complete Vercel Drains target (issue 21): every drain type as Vercel's reference documents its payload
@@ -14,21 +15,6 @@ import { call, control, createKey, storedRows, type TestKey } from "./helpers.ts
 type Row = Record<string, unknown>;
 const SECRET = "drain-secret-3c2b1a";
 const DEPLOYMENT = "dpl_2YZzo1cJAjijSf1hwDFK5ayu2Pid";
-
-async function hmacSha1Hex(secret: string, body: Uint8Array | string): Promise<string> {
-	const enc = new TextEncoder();
-	const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-1" }, false, [
-		"sign",
-	]);
-	const sig = await crypto.subtle.sign("HMAC", key, typeof body === "string" ? enc.encode(body) : body);
-	return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function gzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
-	return new Uint8Array(
-		await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
-	);
-}
 
 function post(path: string, key: string, body: BodyInit, headers: Record<string, string> = {}) {
 	return call(path, {
