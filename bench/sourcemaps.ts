@@ -11,7 +11,8 @@
  * The store is in memory (what R2 would hand back: the index bytes); the app is the real createApp.
  */
 import { GCProfiler } from "node:v8";
-import type { SourceMapStore, StoredMap } from "../src/ports.ts";
+import type { SourceMapStore } from "../src/ports.ts";
+import { syntheticMap } from "../test/fixtures/synthetic-map.ts";
 import { emitResult } from "./child.ts";
 import { API_KEY, benchContext, benchServices, ENV, silenceConsole } from "./harness.ts";
 import { createApp } from "./src-app.js";
@@ -33,7 +34,10 @@ function memoryStore(): SourceMapStore & { files: Map<string, Uint8Array> } {
 		async hasMaps(project) {
 			return projects.has(project);
 		},
-		async put(m: StoredMap) {
+		async putMap() {
+			// The map's bytes are what R2 holds, not the isolate: dropped.
+		},
+		async publishIndex(m) {
 			files.set(`${m.project}\n${m.release}\n${m.file}`, m.index);
 			latest.set(`${m.project}\n${m.file}`, m.release);
 		},
@@ -52,65 +56,6 @@ function memoryStore(): SourceMapStore & { files: Map<string, Uint8Array> } {
 			return bytes ? bytes.slice().buffer : null; // a fresh buffer, as R2's arrayBuffer() gives
 		},
 	};
-}
-
-// ------------------------------------------------------------------------------------------ synthetic maps
-
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-function vlq(n: number): string {
-	let v = n < 0 ? (-n << 1) | 1 : n << 1;
-	let out = "";
-	do {
-		let digit = v & 31;
-		v >>>= 5;
-		if (v > 0) digit |= 32;
-		out += B64[digit];
-	} while (v > 0);
-	return out;
-}
-
-/**
- * A map shaped like a minified production chunk: one generated line, about `mappingsBytes` of mappings over 300
- * sources and 4,000 names, and sourcesContent filling the rest up to `totalBytes`. Deterministic.
- */
-function syntheticMap(totalBytes: number, mappingsBytes: number): { json: string; maxColumn: number } {
-	let seed = 14;
-	const rand = (n: number) => {
-		seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-		return seed % n;
-	};
-	const parts: string[] = [];
-	let length = 0;
-	let col = 0;
-	let src = 0;
-	let line = 0;
-	let ocol = 0;
-	let name = 0;
-	while (length < mappingsBytes) {
-		const dCol = 1 + rand(24);
-		const nSrc = rand(50) === 0 ? rand(300) : src;
-		const nLine = Math.max(0, line + rand(7) - 2);
-		const nCol = rand(80);
-		let seg = vlq(dCol) + vlq(nSrc - src) + vlq(nLine - line) + vlq(nCol - ocol);
-		if (rand(3) === 0) {
-			const nName = rand(4000);
-			seg += vlq(nName - name);
-			name = nName;
-		}
-		col += dCol;
-		src = nSrc;
-		line = nLine;
-		ocol = nCol;
-		parts.push(seg);
-		length += seg.length + 1;
-	}
-	const sources = Array.from({ length: 300 }, (_, i) => `webpack://_N_E/./src/components/module-${i}.tsx`);
-	const names = Array.from({ length: 4000 }, (_, i) => `identifier${i}`);
-	const skeleton = { version: 3, file: "page.js", sources, names, mappings: parts.join(","), sourcesContent: [""] };
-	const contentBytes = Math.max(0, totalBytes - JSON.stringify(skeleton).length);
-	const per = Math.floor(contentBytes / sources.length);
-	const text = "export function Component() { return null }\n".repeat(Math.ceil(per / 45)).slice(0, per);
-	return { json: JSON.stringify({ ...skeleton, sourcesContent: sources.map(() => text) }), maxColumn: col };
 }
 
 /** 40 frames in one chunk; `variant` moves the outermost frame, so the stack is new to the isolate's memo. */
@@ -147,7 +92,8 @@ function uploadRequest(map: Uint8Array, count: number): Request {
 		pull(controller) {
 			const p = pieces[piece];
 			if (!p) return controller.close();
-			controller.enqueue(p.subarray(offset, offset + 65_536));
+			// A copy, as the network hands the isolate new buffers (a view of one shared map would cost nothing).
+			controller.enqueue(p.slice(offset, offset + 65_536));
 			offset += 65_536;
 			if (offset >= p.byteLength) {
 				piece++;
@@ -289,12 +235,17 @@ if (mode === "cpu") {
 	const profiler = new GCProfiler();
 	profiler.start();
 	// The stored indexes are what R2 would hold, not the request's memory: dropped as they arrive.
-	const put = store.put.bind(store);
+	const publish = store.publishIndex.bind(store);
+	const putMap = store.putMap.bind(store);
 	// With "gc": a full collection as each part is stored, so the high-water is what one part needs live,
 	// not garbage the collector had not yet reached (workerd collects under its 128 MB limit).
 	const collect = variant === "gc";
-	store.put = async (m) => {
-		await put({ ...m, index: new Uint8Array(0) });
+	store.putMap = async (m) => {
+		await putMap(m);
+		if (collect) gc();
+	};
+	store.publishIndex = async (m) => {
+		await publish({ ...m, index: new Uint8Array(0) });
 		if (collect) gc();
 	};
 	const res = await send(app, request);
