@@ -85,30 +85,48 @@ describe("G1: the multipart boundary", () => {
 			headers: { authorization: `Bearer ${k.key}`, "content-type": 'multipart/form-data; boundary="a@b"' },
 			body: "--a@b--\r\n",
 		});
-		expect(res.status).toBe(400);
+		expect(await answer(res)).toMatchObject({
+			status: 400,
+			error: "multipart boundary with characters RFC 2046 does not allow",
+		});
 	});
 
-	it("searches 8 MB of the boundary's own byte in linear time: /health answers meanwhile", async () => {
-		const boundary = "a".repeat(70);
+	it("finds parts in time linear in the body whatever the boundary: its own byte repeated costs no more", async () => {
+		// Boyer-Moore-Horspool (the parser before) compared the boundary at every byte of "aaaa…" under a boundary of
+		// a's, and skipped 74 bytes at a time under one of b's: the same body, 70 times apart.
 		const body = new Uint8Array(8 * 1024 * 1024).fill(97);
-		const started = performance.now();
-		const { result, worstMs, probes } = await healthDuring(async () =>
-			answer(
-				await send(
-					k.key,
-					multipart(boundary, [
-						[RELEASE_HEADERS, "r"],
-						[fileHeaders("a.js.map"), body],
-					]),
-				),
-			),
+		const time = async (c: string) => {
+			let best = Number.POSITIVE_INFINITY;
+			for (let i = 0; i < 3; i++) {
+				const m = multipart(c.repeat(70), [
+					[RELEASE_HEADERS, "r"],
+					[fileHeaders("a.js.map"), body],
+				]);
+				const started = performance.now();
+				const { result, worstMs } = await healthDuring(async () => answer(await send(k.key, m)));
+				best = Math.min(best, performance.now() - started);
+				expect(result.error).toMatch(/not a source map/); // its one file is no map
+				expect(worstMs).toBeLessThan(HEALTH_BOUND_MS);
+			}
+			return best;
+		};
+		// Production runs without nodejs_compat, which the test pool turns on: no Buffer, as there (the parser before
+		// searched with Buffer.indexOf where there was one).
+		const g = globalThis as { Buffer?: unknown };
+		const buffer = g.Buffer;
+		delete g.Buffer;
+		let benign: number;
+		let hostile: number;
+		try {
+			benign = await time("b");
+			hostile = await time("a");
+		} finally {
+			g.Buffer = buffer;
+		}
+		console.info(
+			`8 MB under a boundary of its own byte: ${hostile.toFixed(0)} ms, of another: ${benign.toFixed(0)} ms`,
 		);
-		const ms = performance.now() - started;
-		expect(result.status).toBe(400); // its one file is not a source map
-		expect(result.error).toMatch(/not a source map/);
-		expect(probes).toBeGreaterThan(0);
-		expect(worstMs).toBeLessThan(HEALTH_BOUND_MS);
-		expect(ms).toBeLessThan(5000);
+		expect(hostile).toBeLessThan(3 * benign + 50);
 	});
 
 	it("stores a map whose bytes are cut anywhere by the request's chunks, byte for byte", async () => {
