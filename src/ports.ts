@@ -163,6 +163,7 @@ export interface MapName {
 
 /** A map as uploaded, in the pieces the request delivered it in (never joined: a part is held once). */
 export interface UploadedMap extends MapName {
+	/** The store lets go of each piece once written (it may empty the array): nothing else holds them. */
 	chunks: Uint8Array[];
 	bytes: number;
 }
