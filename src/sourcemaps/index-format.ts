@@ -29,7 +29,7 @@ export const INDEX_SLACK_BYTES = 64 * 1024;
 /** The isolate's cache of decoded indexes (src/sourcemaps/cache.ts): an index that cannot fit is never stored. */
 export const INDEX_BUDGET_BYTES = 32 * 1024 * 1024;
 /** Mappings decoded between two turns of the event loop: other requests of the isolate are not held up for long. */
-const DECODE_SLICE_BYTES = 1024 * 1024;
+const DECODE_SLICE_BYTES = 256 * 1024;
 
 export interface OriginalPosition {
 	source: string;

@@ -17,7 +17,7 @@ export const MAX_BOUNDARY_CHARS = 70;
 /** A part's header block; a browser's is under 300 bytes. */
 export const MAX_HEADER_BYTES = 8 * 1024;
 /** Bytes read between two turns of the event loop, whatever is done with them (a body queued in memory never waits). */
-const READ_SLICE_BYTES = 1024 * 1024;
+const READ_SLICE_BYTES = 256 * 1024;
 
 const CR = 13;
 const LF = 10;

@@ -20,7 +20,7 @@ const WRITE_CONCURRENCY = 8;
  */
 const WRITE_AHEAD_BYTES = 1024 * 1024;
 /** A piece of a part scanned between two turns of the event loop (a body already in memory comes in large pieces). */
-const SCAN_SLICE_BYTES = 1024 * 1024;
+const SCAN_SLICE_BYTES = 256 * 1024;
 /** The `release` field: 128 characters once trimmed; more is not a release. */
 const MAX_FIELD_BYTES = 4096;
 

@@ -210,6 +210,44 @@ describe("G2, G7: index build and stored index bounded by the map's bytes", () =
 	});
 });
 
+describe("G7: an index stored before the bound is not read again by every error", () => {
+	it("one read, then the isolate remembers there is nothing to use", async () => {
+		const k = await createKey();
+		const bucket = env.SOURCEMAPS as unknown as SourceMapBucket;
+		const file = "static/chunks/old.js.map";
+		// What an upload before the bound could store: an index over the isolate's 32 MiB cache.
+		await bucket.put(`p/${k.projectId}`, "1");
+		await bucket.put(`u/${k.projectId}/${file}`, "old");
+		await bucket.put(`i/${k.projectId}/old/${file}`, new Uint8Array(33 * 1024 * 1024));
+		const reads: string[] = [];
+		const watched: SourceMapBucket = {
+			head: (key) => bucket.head(key),
+			list: (o) => bucket.list(o),
+			delete: (key) => bucket.delete(key),
+			put: (key, value, options) => bucket.put(key, value, options),
+			get: (key) => {
+				reads.push(key);
+				return bucket.get(key);
+			},
+		};
+		const app = createApp({
+			createServices: (config: Config) => ({ ...createServices(config), sourceMaps: new R2SourceMapStore(watched) }),
+		});
+		const stack = (n: number) => `Error: old ${n}\n    at f (https://shop.example/_next/static/chunks/old.js:1:${n})`;
+		for (const n of [1, 2, 3]) {
+			const res = await callApp(app, "/ingest/errors", {
+				method: "POST",
+				headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" },
+				body: JSON.stringify({ error_message: `old ${n}`, stack_trace: stack(n) }),
+			});
+			expect(res.status).toBe(200);
+		}
+		expect(reads.filter((key) => key.startsWith("i/"))).toEqual([`i/${k.projectId}/old/${file}`]);
+		const rows = await storedRows<{ symbolication: string }>("errors", k.projectId);
+		expect(rows.map((r) => r.symbolication)).toEqual(["none", "none", "none"]);
+	});
+});
+
 describe("G3: source maps need a server key", () => {
 	it("a key with allowed origins gets 403 on POST and DELETE, without an Origin too", async () => {
 		const browser = await createKey({ origins: ["https://shop.example"] });
@@ -438,51 +476,67 @@ describe("G12: a client that hangs up mid-body", () => {
 	});
 });
 
-describe("/health while an SDK-sized upload runs", () => {
-	it("20 maps of 2.5 MB in one request (the maps' bytes dropped where R2 would take them)", async () => {
-		// R2's local emulation runs on workerd's own thread in tests: its puts of 2.5 MB held that thread for 0.6-1.6 s
-		// each on this machine, which production R2 (another service) never does. What is measured is the worker's
-		// side: parsing, scanning, indexing, with the index stored (and the 50 MB read from a stream, as the network
-		// delivers it).
+// R2's local emulation runs on workerd's own thread in tests: its puts of a 2 MB index held that thread 50-170 ms each
+// on this machine, 200-500 ms for four uploads at once, which production R2 (another service) never does. The two tests
+// below measure the worker's side (parsing, scanning, indexing, a 50 MB body read from a stream as the network
+// delivers it): the maps and indexes are kept where R2 would take them.
+
+/** The upload's writes, kept in memory: how many indexes were published. */
+function heldStore(): SourceMapStore & { published: number } {
+	const store = {
+		published: 0,
+		markProject: async () => undefined,
+		hasMaps: async () => false,
+		putMap: async (m: { chunks: Uint8Array[] }) => {
+			m.chunks.length = 0;
+		},
+		publishIndex: async () => {
+			store.published++;
+		},
+		deleteRelease: async () => 0,
+		releaseFiles: async () => [],
+		latestRelease: async () => null,
+		index: async () => null,
+	};
+	return store;
+}
+
+function uploadThrough(app: ReturnType<typeof createApp>, key: string, release: string, map: string, files: number) {
+	const parts: [string, string][] = [[RELEASE_HEADERS, release]];
+	for (let i = 0; i < files; i++) parts.push([fileHeaders(`static/chunks/${i}.js.map`), map]);
+	const m = multipart("----sdk", parts);
+	return callApp(app, "/ingest/sourcemaps", {
+		method: "POST",
+		headers: { authorization: `Bearer ${key}`, "content-type": m.contentType },
+		body: m.body,
+		duplex: "half",
+	} as RequestInit).then(answer);
+}
+
+describe("/health while SDK-sized uploads run", () => {
+	it("20 maps of 2.5 MB in one request", async () => {
 		const k = await createKey();
-		const maps = new R2SourceMapStore(env.SOURCEMAPS as unknown as SourceMapBucket);
-		const app = createApp({
-			createServices: (config: Config) => ({
-				...createServices(config),
-				sourceMaps: { ...bound(maps), putMap: async () => undefined },
-			}),
-		});
+		const store = heldStore();
+		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: store }) });
 		const map = syntheticMap(2_500_000, 700 * 1024).json;
-		const parts: [string, string][] = [[RELEASE_HEADERS, "big"]];
-		for (let i = 0; i < 20; i++) parts.push([fileHeaders(`static/chunks/${i}.js.map`), map]);
-		const m = multipart("----sdk", parts);
-		const { result, worstMs } = await healthDuring(async () =>
-			answer(
-				await callApp(app, "/ingest/sourcemaps", {
-					method: "POST",
-					headers: { authorization: `Bearer ${k.key}`, "content-type": m.contentType },
-					body: m.body,
-					duplex: "half",
-				} as RequestInit),
-			),
-		);
+		const { result, worstMs } = await healthDuring(() => uploadThrough(app, k.key, "big", map, 20));
 		expect(result).toMatchObject({ status: 200, count: 20 });
+		expect(store.published).toBe(20);
 		console.info(`/health at worst ${worstMs.toFixed(0)} ms during a 20 × 2.5 MB upload`);
 		expect(worstMs).toBeLessThan(HEALTH_BOUND_MS);
-		expect(await keys(`i/${k.projectId}/big/`)).toHaveLength(20);
+	}, 60_000);
+
+	it("a burst: 4 uploads at once, each of 20 maps of 500 KB", async () => {
+		const k = await createKey();
+		const store = heldStore();
+		const app = createApp({ createServices: (config: Config) => ({ ...createServices(config), sourceMaps: store }) });
+		const map = syntheticMap(500_000, 150 * 1024).json;
+		const { result, worstMs } = await healthDuring(() =>
+			Promise.all([0, 1, 2, 3].map((r) => uploadThrough(app, k.key, `burst-${r}`, map, 20))),
+		);
+		for (const r of result) expect(r).toMatchObject({ status: 200, count: 20 });
+		expect(store.published).toBe(80);
+		console.info(`/health at worst ${worstMs.toFixed(0)} ms during 4 concurrent uploads`);
+		expect(worstMs).toBeLessThan(HEALTH_BOUND_MS);
 	}, 60_000);
 });
-
-/** A store's methods bound to it, to be spread into another. */
-function bound(store: R2SourceMapStore): SourceMapStore {
-	return {
-		markProject: (p) => store.markProject(p),
-		hasMaps: (p) => store.hasMaps(p),
-		putMap: (m) => store.putMap(m),
-		publishIndex: (m) => store.publishIndex(m),
-		deleteRelease: (p, r) => store.deleteRelease(p, r),
-		releaseFiles: (p, r) => store.releaseFiles(p, r),
-		latestRelease: (p, f) => store.latestRelease(p, f),
-		index: (p, r, f) => store.index(p, r, f),
-	};
-}
