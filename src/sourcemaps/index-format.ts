@@ -1,4 +1,4 @@
-import { TraceMap } from "@jridgewell/trace-mapping";
+import resolveUri from "@jridgewell/resolve-uri";
 import { nextTurn } from "../util/yield.ts";
 import { MapScanner, type ScannedMap } from "./map-json.ts";
 import { FIELDS, IndexWriter, MappingsDecoder, type Placement, WHOLE } from "./mappings.ts";
@@ -170,7 +170,8 @@ function checkCounted(counted: MappingsDecoder, m: { sources?: unknown; names?: 
 }
 
 /**
- * Appends a map's sources (resolved against its sourceRoot, as trace-mapping resolves them) and names, made
+ * Appends a map's sources (resolved against its sourceRoot as @jridgewell/trace-mapping resolves them, with the
+ * resolver it uses) and names, made
  * well-formed (a lone UTF-16 surrogate would make ClickHouse refuse every error resolved through the map); null, or
  * why the map is refused. The resolved sources are bounded before they are made: sourceRoot × sources is quadratic.
  */
@@ -192,9 +193,9 @@ function addLists(
 	if (chars > limit)
 		return `its sources and names would exceed ${INDEX_FACTOR} times the map's size (a long sourceRoot)`;
 	lists.chars = chars;
-	const resolved = new TraceMap({ version: 3, sources, sourceRoot: sourceRoot ?? undefined, names: [], mappings: "" })
-		.resolvedSources;
-	for (const s of resolved) lists.sources.push(wellFormed(s));
+	// As trace-mapping resolves them (its resolve.ts): sourceRoot as a directory, against a map URL we do not have.
+	const prefix = typeof sourceRoot === "string" && sourceRoot !== "" ? `${sourceRoot}/` : "";
+	for (const s of sources as (string | null)[]) lists.sources.push(wellFormed(resolveUri(prefix + (s ?? ""), "")));
 	for (const s of names as string[]) lists.names.push(wellFormed(s));
 	return null;
 }
