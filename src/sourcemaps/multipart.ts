@@ -166,6 +166,7 @@ export class MultipartReader {
 			for (let cr = b.indexOf(CR, from); cr !== -1 && cr + 3 < b.byteLength; cr = b.indexOf(CR, cr + 1)) {
 				if (b[cr + 1] === LF && b[cr + 2] === CR && b[cr + 3] === LF) {
 					const start = this.pos + 2;
+					if (cr - start > MAX_HEADER_BYTES) throw malformed(`multipart part headers over ${MAX_HEADER_BYTES} bytes`);
 					const text = cr > start ? decodeHeader(b.subarray(start, cr)) : "";
 					this.pos = cr + 4;
 					return text;

@@ -22,6 +22,8 @@ export function checkRelease(raw: string): NameCheck {
 	if (release.length > MAX_RELEASE_CHARS)
 		return { ok: false, reason: `release exceeds ${MAX_RELEASE_CHARS} characters` };
 	if (CONTROL.test(release)) return { ok: false, reason: "release contains control characters" };
+	// Only a URL's path can carry one (multipart text is UTF-8): it could be neither a key nor stored.
+	if (!release.isWellFormed()) return { ok: false, reason: "release is not well-formed Unicode" };
 	// A URL resolves "/ingest/sourcemaps/.." before the worker sees it: such a release could never be deleted.
 	if (release === "." || release === "..") return { ok: false, reason: "release must not be . or .." };
 	return { ok: true, value: release };
