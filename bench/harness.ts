@@ -43,6 +43,9 @@ const RECORD: ApiKeyRecord = {
 	vercelVerify: null,
 };
 
+/** The project of the bench's key: where the source-map benches put their maps. */
+export const BENCH_PROJECT_ID = RECORD.projectId;
+
 /**
  * The stores behind their ports, answered from memory (test/support/memory-services.ts, the route tier's): a known
  * key, a limiter that always allows, writes that resolve at once and keep nothing, a project without source maps.

@@ -7,121 +7,17 @@
  *                                           main-thread CPU of that one request, JIT cold
  *   node --expose-gc bench/sourcemaps.ts upload [gc]  20 maps of 2.5 MB in one multipart request, streamed:
  *                                           RSS high-water and V8 heap peak over the baseline (gc: a full
- *                                           collection as each part is stored)
+ *                                           collection at each write, and the live set's peak there)
  * The store is in memory (what R2 would hand back: the index bytes); the app is the real createApp.
  */
 import { GCProfiler } from "node:v8";
-import type { SourceMapStore, StoredMap } from "../src/ports.ts";
+import type { SourceMapStore } from "../src/ports.ts";
+import { syntheticMap } from "../test/fixtures/synthetic-map.ts";
 import { emitResult } from "./child.ts";
 import { API_KEY, benchContext, benchServices, ENV, silenceConsole } from "./harness.ts";
+import { CHUNK, errorRequest, memoryStore, stackFor } from "./sourcemap-shapes.ts";
 import { createApp } from "./src-app.js";
 import { median } from "./stats.ts";
-
-const FRAMES = 40;
-const CHUNK = "static/chunks/app/page-4f9e8d7c6b5a.js";
-
-/** An in-memory SourceMapStore: what R2 holds, as bytes. */
-function memoryStore(): SourceMapStore & { files: Map<string, Uint8Array> } {
-	const files = new Map<string, Uint8Array>();
-	const latest = new Map<string, string>();
-	const projects = new Set<string>();
-	return {
-		files,
-		async markProject(project) {
-			projects.add(project);
-		},
-		async hasMaps(project) {
-			return projects.has(project);
-		},
-		async put(m: StoredMap) {
-			files.set(`${m.project}\n${m.release}\n${m.file}`, m.index);
-			latest.set(`${m.project}\n${m.file}`, m.release);
-		},
-		async deleteRelease() {
-			return 0;
-		},
-		async releaseFiles(project, release) {
-			const prefix = `${project}\n${release}\n`;
-			return [...files.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
-		},
-		async latestRelease(project, file) {
-			return latest.get(`${project}\n${file}`) ?? null;
-		},
-		async index(project, release, file) {
-			const bytes = files.get(`${project}\n${release}\n${file}`);
-			return bytes ? bytes.slice().buffer : null; // a fresh buffer, as R2's arrayBuffer() gives
-		},
-	};
-}
-
-// ------------------------------------------------------------------------------------------ synthetic maps
-
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-function vlq(n: number): string {
-	let v = n < 0 ? (-n << 1) | 1 : n << 1;
-	let out = "";
-	do {
-		let digit = v & 31;
-		v >>>= 5;
-		if (v > 0) digit |= 32;
-		out += B64[digit];
-	} while (v > 0);
-	return out;
-}
-
-/**
- * A map shaped like a minified production chunk: one generated line, about `mappingsBytes` of mappings over 300
- * sources and 4,000 names, and sourcesContent filling the rest up to `totalBytes`. Deterministic.
- */
-function syntheticMap(totalBytes: number, mappingsBytes: number): { json: string; maxColumn: number } {
-	let seed = 14;
-	const rand = (n: number) => {
-		seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-		return seed % n;
-	};
-	const parts: string[] = [];
-	let length = 0;
-	let col = 0;
-	let src = 0;
-	let line = 0;
-	let ocol = 0;
-	let name = 0;
-	while (length < mappingsBytes) {
-		const dCol = 1 + rand(24);
-		const nSrc = rand(50) === 0 ? rand(300) : src;
-		const nLine = Math.max(0, line + rand(7) - 2);
-		const nCol = rand(80);
-		let seg = vlq(dCol) + vlq(nSrc - src) + vlq(nLine - line) + vlq(nCol - ocol);
-		if (rand(3) === 0) {
-			const nName = rand(4000);
-			seg += vlq(nName - name);
-			name = nName;
-		}
-		col += dCol;
-		src = nSrc;
-		line = nLine;
-		ocol = nCol;
-		parts.push(seg);
-		length += seg.length + 1;
-	}
-	const sources = Array.from({ length: 300 }, (_, i) => `webpack://_N_E/./src/components/module-${i}.tsx`);
-	const names = Array.from({ length: 4000 }, (_, i) => `identifier${i}`);
-	const skeleton = { version: 3, file: "page.js", sources, names, mappings: parts.join(","), sourcesContent: [""] };
-	const contentBytes = Math.max(0, totalBytes - JSON.stringify(skeleton).length);
-	const per = Math.floor(contentBytes / sources.length);
-	const text = "export function Component() { return null }\n".repeat(Math.ceil(per / 45)).slice(0, per);
-	return { json: JSON.stringify({ ...skeleton, sourcesContent: sources.map(() => text) }), maxColumn: col };
-}
-
-/** 40 frames in one chunk; `variant` moves the outermost frame, so the stack is new to the isolate's memo. */
-function stackFor(maxColumn: number, chunk = CHUNK, variant = 0): string {
-	const lines = ["TypeError: Cannot read properties of undefined (reading 'id')"];
-	for (let i = 0; i < FRAMES; i++) {
-		const column = 1 + Math.floor(((i * 7919 + (i === FRAMES - 1 ? variant : 0)) % 997) * (maxColumn / 997));
-		lines.push(`    at ${String.fromCharCode(97 + (i % 26))} (https://shop.example/_next/${chunk}:1:${column})`);
-	}
-	return lines.join("\n");
-}
 
 // ------------------------------------------------------------------------------------------ requests
 
@@ -147,7 +43,8 @@ function uploadRequest(map: Uint8Array, count: number): Request {
 		pull(controller) {
 			const p = pieces[piece];
 			if (!p) return controller.close();
-			controller.enqueue(p.subarray(offset, offset + 65_536));
+			// A copy, as the network hands the isolate new buffers (a view of one shared map would cost nothing).
+			controller.enqueue(p.slice(offset, offset + 65_536));
 			offset += 65_536;
 			if (offset >= p.byteLength) {
 				piece++;
@@ -165,22 +62,6 @@ function uploadRequest(map: Uint8Array, count: number): Request {
 		body,
 		duplex: "half",
 	} as RequestInit);
-}
-
-function errorRequest(stack: string): Request {
-	const body = JSON.stringify({
-		error_message: "Cannot read properties of undefined (reading 'id')",
-		stack_trace: stack,
-	});
-	return new Request("https://ingest.bench/ingest/errors", {
-		method: "POST",
-		headers: {
-			authorization: `Bearer ${API_KEY}`,
-			"content-type": "application/json",
-			"content-length": String(encoder.encode(body).byteLength),
-		},
-		body,
-	});
 }
 
 type App = ReturnType<typeof createApp>;
@@ -289,13 +170,37 @@ if (mode === "cpu") {
 	const profiler = new GCProfiler();
 	profiler.start();
 	// The stored indexes are what R2 would hold, not the request's memory: dropped as they arrive.
-	const put = store.put.bind(store);
-	// With "gc": a full collection as each part is stored, so the high-water is what one part needs live,
-	// not garbage the collector had not yet reached (workerd collects under its 128 MB limit).
-	const collect = variant === "gc";
-	store.put = async (m) => {
-		await put({ ...m, index: new Uint8Array(0) });
-		if (collect) gc();
+	const publish = store.publishIndex.bind(store);
+	const putMap = store.putMap.bind(store);
+	// With "gc": a full collection as each part's map and index are stored, and again at the next turn once the
+	// upload has let go of them, so the high-water is what one part needs live, not garbage the collector had not
+	// yet reached (workerd collects under its 128 MB limit).
+	// The live set at those points (the JS heap and the typed arrays' bytes outside it, after a full collection) is
+	// the figure judged: RSS also counts what V8 and the allocator keep reserved, which varies run to run.
+	let livePeak = 0;
+	const live = () => {
+		const m = process.memoryUsage();
+		return m.heapUsed + m.arrayBuffers;
+	};
+	const liveBaseline = live();
+	const collect =
+		variant === "gc"
+			? () => {
+					// Twice: array buffers are swept concurrently after a collection; the second waits for it.
+					gc();
+					gc();
+					livePeak = Math.max(livePeak, live() - liveBaseline);
+				}
+			: () => undefined;
+	store.putMap = async (m) => {
+		collect();
+		await putMap(m);
+		setTimeout(collect, 0);
+	};
+	store.publishIndex = async (m) => {
+		collect();
+		await publish({ ...m, index: new Uint8Array(0) });
+		setTimeout(collect, 0);
 	};
 	const res = await send(app, request);
 	const body = await res.text();
@@ -309,6 +214,7 @@ if (mode === "cpu") {
 		parts: 20,
 		response: JSON.parse(body),
 		peakRssBytes: highAfter - baseline.rss,
+		livePeakBytes: livePeak,
 		upperBound: highAfter <= highBefore,
 		heapPeakBytes: heapPeak - baseline.heapUsed,
 	});

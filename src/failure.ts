@@ -6,6 +6,7 @@ export type Failure =
 	| { kind: "unauthorized" }
 	| { kind: "auth_unavailable" }
 	| { kind: "origin_refused" }
+	| { kind: "server_key_required" }
 	| { kind: "rate_limited"; retryAfterSeconds: number }
 	| { kind: "limit_unavailable" }
 	| { kind: "auth_throttled"; retryAfterSeconds: number }

@@ -201,16 +201,26 @@ export interface Services {
 	priceCache: PriceCache;
 }
 
-/** A map accepted for storage: the bytes as uploaded and the lookup index built from them. */
-export interface StoredMap {
+/** Which stored map: the project (from the key), the release and the normalised file name, and who uploaded it. */
+export interface MapName {
 	project: string;
 	release: string;
 	/** Normalised name, relative to the build folder (src/sourcemaps/names.ts). */
 	file: string;
-	map: Uint8Array<ArrayBuffer>;
-	index: Uint8Array<ArrayBuffer>;
 	keyId: string;
 	uploadedAt: number;
+}
+
+/** A map as uploaded, in the pieces the request delivered it in (never joined: a part is held once). */
+export interface UploadedMap extends MapName {
+	/** The store lets go of each piece once written (it may empty the array): nothing else holds them. */
+	chunks: Uint8Array[];
+	bytes: number;
+}
+
+/** The lookup index built from an uploaded map (src/sourcemaps/index-format.ts). */
+export interface MapIndex extends MapName {
+	index: Uint8Array<ArrayBuffer>;
 }
 
 /** Where uploaded source maps live (R2). Every method takes the project from the API key, never from the client. */
@@ -219,14 +229,17 @@ export interface SourceMapStore {
 	markProject(project: string): Promise<void>;
 	/** Whether the project has ever uploaded a map: false spares an error every per-frame lookup. */
 	hasMaps(project: string): Promise<boolean>;
-	put(map: StoredMap): Promise<void>;
+	/** Stores the map as uploaded. Lookups do not see it until its index is published. */
+	putMap(map: UploadedMap): Promise<void>;
+	/** Stores the index, then points the file name at its release: a reader that finds the pointer finds the index. */
+	publishIndex(index: MapIndex): Promise<void>;
 	/** Removes every map of the release; the number of objects removed (0 is not an error). */
 	deleteRelease(project: string, release: string): Promise<number>;
 	/** The file names uploaded under the release (bounded: MAX_RELEASE_FILES). */
 	releaseFiles(project: string, release: string): Promise<string[]>;
 	/** The release that last uploaded this file name, or null. */
 	latestRelease(project: string, file: string): Promise<string | null>;
-	/** The lookup index of one map, or null when there is none. */
+	/** The lookup index of one map, or null when there is none (or it is larger than an isolate may cache). */
 	index(project: string, release: string, file: string): Promise<ArrayBuffer | null>;
 }
 
@@ -237,10 +250,15 @@ export interface SourceMapStore {
 export interface SourceMapBucket {
 	put(
 		key: string,
-		value: ArrayBuffer | ArrayBufferView | string,
+		value: ArrayBuffer | ArrayBufferView | string | ReadableStream<Uint8Array> | Blob,
 		options?: { httpMetadata?: { contentType?: string }; customMetadata?: Record<string, string> },
 	): Promise<unknown>;
-	get(key: string): Promise<{ text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> } | null>;
+	get(key: string): Promise<{
+		size: number;
+		body: ReadableStream<Uint8Array>;
+		text(): Promise<string>;
+		arrayBuffer(): Promise<ArrayBuffer>;
+	} | null>;
 	head(key: string): Promise<{ customMetadata?: Record<string, string> } | null>;
 	delete(keys: string | string[]): Promise<void>;
 	list(options: {

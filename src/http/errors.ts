@@ -4,6 +4,8 @@ import type { Failure } from "../failure.ts";
 import { json, setHeader } from "./respond.ts";
 
 export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+export const SERVER_KEY_REQUIRED =
+	"Source maps need a server key: this key has allowed origins (a browser key, public in every page)";
 
 const UNSUPPORTED_MEDIA = {
 	"content-type": "Unsupported Content-Type: send application/json",
@@ -24,6 +26,8 @@ function httpShape(failure: Failure): { status: ContentfulStatusCode; body: obje
 			};
 		case "origin_refused":
 			return { status: 403, body: { error: "Origin not allowed" } };
+		case "server_key_required":
+			return { status: 403, body: { error: SERVER_KEY_REQUIRED } };
 		case "rate_limited":
 			return {
 				status: 429,

@@ -1,7 +1,10 @@
+import { SERVER_KEY_REQUIRED } from "../http/errors.ts";
 import { AGGREGATE_OPERATIONS } from "../otlp/rows.ts";
 import { DETAIL_FIELDS } from "../prices/apply.ts";
-import { MAX_RELEASE_CHARS } from "../sourcemaps/names.ts";
-import { MAX_MAP_BYTES, MAX_UPLOAD_BYTES } from "../sourcemaps/upload.ts";
+import { INDEX_BUDGET_BYTES, INDEX_FACTOR } from "../sourcemaps/index-format.ts";
+import { MAX_BOUNDARY_CHARS } from "../sourcemaps/multipart.ts";
+import { MAX_KEY_BYTES, MAX_RELEASE_CHARS } from "../sourcemaps/names.ts";
+import { MAX_MAP_BYTES, MAX_PARTS, MAX_UPLOAD_BYTES } from "../sourcemaps/upload.ts";
 import {
 	CLIPPING,
 	COMMON_ERRORS,
@@ -207,7 +210,7 @@ export function buildOpenApiDocument() {
 			"/ingest/sourcemaps": {
 				post: {
 					summary: "Upload a build's source maps for a release (as the Next.js SDK does after each build)",
-					description: `Multipart: \`release\` first, then one or more \`files\` (.map, named by their path relative to the build folder; backslashes are read as slashes), at most ${MAX_UPLOAD_BYTES} bytes in all and ${MAX_MAP_BYTES} per file. A file refused for itself is listed in \`refused\` and the rest are stored. Requests with an Origin header (browsers) are refused.`,
+					description: `Multipart (a boundary of at most ${MAX_BOUNDARY_CHARS} characters, RFC 2046): \`release\` first (not \`.\` or \`..\`), then one or more \`files\` (.map, named by their path relative to the build folder; backslashes are read as slashes), at most ${MAX_UPLOAD_BYTES} bytes and ${MAX_PARTS} parts in all and ${MAX_MAP_BYTES} bytes per file. A file refused for itself (not a source map, too large, a name escaping the folder, an R2 key over ${MAX_KEY_BYTES} bytes, a lookup index over ${INDEX_FACTOR}× the map or over ${INDEX_BUDGET_BYTES} bytes) is listed in \`refused\` and the rest are stored. Once a map is stored the answer is 200: what could not be read after it (a second release, the part past the cap, a broken or oversized body) is listed in \`refused\` too. Needs a server key: a key with allowed origins (a browser key, public in its pages) is refused, as is any request with an Origin header.`,
 					security: [{ bearer: [] }],
 					requestBody: {
 						required: true,
@@ -231,12 +234,18 @@ export function buildOpenApiDocument() {
 							content: json(ref("SourceMapsUploaded"), { ok: true, release: "v1.2.3", count: 2 }),
 						},
 						"400": error(
-							"Missing or over-long release, no files, no file stored, or malformed multipart",
+							`Before any map was stored: a missing, repeated or invalid release, no files, no file stored, more than ${MAX_PARTS} parts, a boundary RFC 2046 does not allow, or malformed multipart`,
 							"release is required, before the files",
 						),
 						...COMMON_ERRORS,
-						"403": error("Any request with an Origin header (browser keys are public)", "Origin not allowed"),
-						"413": error(`Body over ${MAX_UPLOAD_BYTES} bytes`, "Request body exceeds the 50 MB limit"),
+						"403": error(
+							"A key with allowed origins (a browser key), or any request with an Origin header",
+							SERVER_KEY_REQUIRED,
+						),
+						"413": error(
+							`Body over ${MAX_UPLOAD_BYTES} bytes, before any map was stored`,
+							"Request body exceeds the 50 MB limit",
+						),
 						"415": error("Not multipart/form-data", "Unsupported Content-Type: send multipart/form-data"),
 						"503": error(
 							"The key could not be checked, or the maps could not be stored",
@@ -263,7 +272,10 @@ export function buildOpenApiDocument() {
 						},
 						"400": error("Invalid release", "release exceeds 128 characters"),
 						...COMMON_ERRORS,
-						"403": error("Any request with an Origin header (browser keys are public)", "Origin not allowed"),
+						"403": error(
+							"A key with allowed origins (a browser key), or any request with an Origin header",
+							SERVER_KEY_REQUIRED,
+						),
 					},
 				},
 			},

@@ -1,4 +1,5 @@
-import type { SourceMapBucket, SourceMapStore, StoredMap } from "../ports.ts";
+import type { MapIndex, MapName, SourceMapBucket, SourceMapStore, UploadedMap } from "../ports.ts";
+import { INDEX_BUDGET_BYTES } from "../sourcemaps/index-format.ts";
 import {
 	indexKey,
 	latestKey,
@@ -24,18 +25,16 @@ export class R2SourceMapStore implements SourceMapStore {
 		return (await this.bucket.head(projectKey(project))) !== null;
 	}
 
-	async put(m: StoredMap): Promise<void> {
-		const customMetadata = {
-			release: m.release,
-			file: m.file,
-			key_id: m.keyId,
-			uploaded_at: new Date(m.uploadedAt).toISOString(),
-		};
-		// The index first and the pointer last: a reader that finds the pointer finds the index.
-		await this.bucket.put(mapKey(m.project, m.release, m.file), m.map, {
+	async putMap(m: UploadedMap): Promise<void> {
+		await this.bucket.put(mapKey(m.project, m.release, m.file), body(m.chunks, m.bytes), {
 			httpMetadata: { contentType: "application/json" },
-			customMetadata,
+			customMetadata: metadata(m),
 		});
+	}
+
+	async publishIndex(m: MapIndex): Promise<void> {
+		const customMetadata = metadata(m);
+		// The index first and the pointer last: a reader that finds the pointer finds the index.
 		await this.bucket.put(indexKey(m.project, m.release, m.file), m.index, { customMetadata });
 		await this.bucket.put(latestKey(m.project, m.file), m.release, { customMetadata });
 	}
@@ -84,15 +83,55 @@ export class R2SourceMapStore implements SourceMapStore {
 
 	async index(project: string, release: string, file: string): Promise<ArrayBuffer | null> {
 		const object = await this.bucket.get(indexKey(project, release, file));
-		return object ? await object.arrayBuffer() : null;
+		if (object === null) return null;
+		// Uploads refuse such an index now; one stored before would be read and decoded again by every error.
+		if (object.size > INDEX_BUDGET_BYTES) {
+			await object.body.cancel();
+			return null;
+		}
+		return await object.arrayBuffer();
 	}
 }
+
+const metadata = (m: MapName) => ({
+	release: m.release,
+	file: m.file,
+	key_id: m.keyId,
+	uploaded_at: new Date(m.uploadedAt).toISOString(),
+});
+
+type FixedLength = new (bytes: number) => TransformStream<Uint8Array, Uint8Array>;
+
+/**
+ * The map's pieces as one R2 body without joining them into a copy: workerd's FixedLengthStream gives R2 the length
+ * it needs, and each piece is let go once written (the store empties `chunks` as it goes). Where there is no
+ * FixedLengthStream (Node), a Blob.
+ */
+function body(chunks: Uint8Array[], bytes: number): ReadableStream<Uint8Array> | Blob | Uint8Array {
+	if (chunks.length === 1) return chunks[0] as Uint8Array;
+	const Fixed = (globalThis as { FixedLengthStream?: FixedLength }).FixedLengthStream;
+	if (Fixed === undefined) return new Blob(chunks as Uint8Array<ArrayBuffer>[]);
+	const stream = new Fixed(bytes);
+	const writer = stream.writable.getWriter();
+	(async () => {
+		for (let i = 0; i < chunks.length; i++) {
+			const chunk = chunks[i] as Uint8Array;
+			chunks[i] = EMPTY;
+			await writer.write(chunk);
+		}
+		await writer.close();
+	})().catch((err) => writer.abort(err).catch(() => undefined));
+	return stream.readable;
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** A worker deployed without the SOURCEMAPS binding: uploads answer 503 and errors are stored unresolved. */
 const unbound: SourceMapStore = {
 	markProject: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
 	hasMaps: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
-	put: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	putMap: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
+	publishIndex: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
 	deleteRelease: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
 	releaseFiles: () => Promise.reject(new Error("SOURCEMAPS is not bound")),
 	latestRelease: () => Promise.reject(new Error("SOURCEMAPS is not bound")),

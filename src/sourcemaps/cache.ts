@@ -1,4 +1,4 @@
-import type { SourceMapIndex } from "./index-format.ts";
+import { INDEX_BUDGET_BYTES, type SourceMapIndex } from "./index-format.ts";
 
 /**
  * Isolate-lifetime memory of source map lookups: decoded indexes in an LRU bounded by bytes, and the small
@@ -9,7 +9,6 @@ import type { SourceMapIndex } from "./index-format.ts";
  * Entries expire, so an isolate sees another isolate's upload or delete within LOOKUP_TTL_MS; uploads and
  * deletes through this isolate forget the project at once.
  */
-const INDEX_BUDGET_BYTES = 32 * 1024 * 1024;
 const INDEX_TTL_MS = 10 * 60_000;
 const LOOKUP_TTL_MS = 60_000;
 const MAX_LOOKUPS = 4096;

@@ -1,4 +1,7 @@
-import { AnyMap, encodedMappings, type SourceMapInput, TraceMap } from "@jridgewell/trace-mapping";
+import resolveUri from "@jridgewell/resolve-uri";
+import { nextTurn } from "../util/yield.ts";
+import { MapScanner, type ScannedMap } from "./map-json.ts";
+import { FIELDS, IndexWriter, MappingsDecoder, type Placement, WHOLE } from "./mappings.ts";
 
 /**
  * The lookup index of one source map, built once at upload time and stored beside it: every mapping segment
@@ -7,15 +10,26 @@ import { AnyMap, encodedMappings, type SourceMapInput, TraceMap } from "@jridgew
  * 3.5 MB map costs a lookup, not a parse and VLQ decode of the whole map (what Sentry's symcache does too).
  *
  * Lookups follow @jridgewell/trace-mapping's originalPositionFor (greatest lower bound; on an exact column the
- * first segment there);
- * test/unit/sourcemap-index.test.ts checks every segment of real maps against it.
+ * first segment there); test/unit/sourcemap-index.test.ts checks every segment of real maps against it.
  *
  * Layout: "DTI1" | u32 meta bytes | meta JSON {sources, names} | pad to 4 | i32 lines | i32 segments |
  *         i32 lineStart[lines + 1] | i32 segment[segments * 5] (generated column, source, line, column, name).
+ *
+ * Bounded by the map: an index is at most INDEX_FACTOR × the map's bytes + INDEX_SLACK_BYTES, and its bytes and
+ * decoded strings fit the isolate's cache (INDEX_BUDGET_BYTES), or the map is refused at upload, before anything of
+ * it is stored. Real maps come far below: the bench's 3.5 MB map (sourcesContent included) has a 3.0 MB index, and
+ * a map of mappings alone about 3× (20 bytes a segment of 5 to 8 characters). The factor is what stops a few bytes
+ * of `sections` offsets, a long `sourceRoot` before every source, or segments of one character from costing the
+ * isolate gigabytes.
  */
 
 const MAGIC = 0x31495444; // "DTI1" little-endian
-const FIELDS = 5;
+export const INDEX_FACTOR = 6;
+export const INDEX_SLACK_BYTES = 64 * 1024;
+/** The isolate's cache of decoded indexes (src/sourcemaps/cache.ts): an index that cannot fit is never stored. */
+export const INDEX_BUDGET_BYTES = 32 * 1024 * 1024;
+/** Mappings decoded between two turns of the event loop: other requests of the isolate are not held up for long. */
+const DECODE_SLICE_BYTES = 256 * 1024;
 
 export interface OriginalPosition {
 	source: string;
@@ -33,54 +47,221 @@ export interface SourceMapIndex {
 	lookup(line: number, column: number): OriginalPosition | null;
 }
 
-export type IndexBuild = { ok: true; index: Uint8Array<ArrayBuffer> } | { ok: false; reason: string };
+/** A map found fit to index: its index's size, known before anything is stored, and how to build it. */
+export interface IndexPlan {
+	bytes: number;
+	build(): Promise<Uint8Array<ArrayBuffer>>;
+}
 
-/** Builds the index of a parsed map; refuses what is not a version 3 source map. */
-export function buildIndex(json: unknown): IndexBuild {
-	if (typeof json !== "object" || json === null) return { ok: false, reason: "not a source map" };
-	const raw = json as { version?: unknown; mappings?: unknown; sections?: unknown; sources?: unknown };
-	if (raw.version !== 3) return { ok: false, reason: "not a version 3 source map" };
-	const sectioned = Array.isArray(raw.sections);
-	if (!sectioned && (typeof raw.mappings !== "string" || !Array.isArray(raw.sources)))
-		return { ok: false, reason: "not a source map" };
-	let map: TraceMap;
-	try {
-		// The library reads the map's shape (sourceRoot, null sources, index maps with sections); nothing is
-		// decoded here for a plain map, so the decode below is the only pass over the mappings.
-		map = sectioned ? new AnyMap(json as SourceMapInput) : new TraceMap(json as SourceMapInput);
-	} catch {
-		return { ok: false, reason: "not a source map" };
+export type Planned = { ok: true; plan: IndexPlan } | { ok: false; reason: string };
+
+/** The index's sources and names as maps add them, and their characters so far (what the bound counts). */
+interface Lists {
+	sources: string[];
+	names: string[];
+	chars: number;
+}
+
+/** One map's part of the index: its mappings and where they go. */
+interface Piece {
+	mappings: Uint8Array[];
+	at: Placement;
+}
+
+/** Decides, from the scanned members and the counting pass, whether the map is indexed and how big its index is. */
+export async function planIndex(scan: ScannedMap, mapBytes: number): Promise<Planned> {
+	const m = scan.members;
+	if (m.version !== 3) return refuse("not a version 3 source map");
+	const limit = INDEX_FACTOR * mapBytes + INDEX_SLACK_BYTES;
+	const lists: Lists = { sources: [], names: [], chars: 0 };
+	const pieces: Piece[] = [];
+	let segments: number;
+	let lines: number;
+	if (Array.isArray(m.sections)) {
+		const flat = await planSections(m.sections, lists, limit);
+		if (!flat.ok) return flat;
+		pieces.push(...flat.pieces);
+		segments = flat.segments;
+		lines = flat.lines;
+	} else {
+		if (scan.mappings === null || scan.counted === null) return refuse("not a source map");
+		const added = addLists(m, lists, limit);
+		if (added !== null) return refuse(added);
+		const reason = checkCounted(scan.counted, m);
+		if (reason !== null) return refuse(reason);
+		pieces.push({ mappings: scan.mappings, at: WHOLE });
+		segments = scan.counted.kept;
+		lines = scan.counted.lastLine() + 1;
 	}
-	const mappings = encodedMappings(map);
-	const meta = new TextEncoder().encode(JSON.stringify({ sources: map.resolvedSources, names: map.names }));
-	const headerBytes = 8 + meta.byteLength;
-	const start = headerBytes + ((4 - (headerBytes % 4)) % 4);
-	// Sized from the separators (at most one segment per "," or ";" plus one), so the segments are decoded
-	// straight into the stored buffer: no growing, no second copy.
-	const { lines, maxSegments } = countSeparators(mappings);
-	const out = new Uint8Array(start + (2 + lines + 1 + maxSegments * FIELDS) * 4);
-	const body = new Int32Array(out.buffer, start);
-	const lineStart = body.subarray(2, 3 + lines);
-	const count = decodeMappings(mappings, map.sources.length, map.names.length, lineStart, body.subarray(3 + lines));
-	if (count === null) return { ok: false, reason: "malformed mappings" };
+	const meta = new TextEncoder().encode(JSON.stringify({ sources: lists.sources, names: lists.names }));
+	const start = align(8 + meta.byteLength);
+	const bytes = start + (3 + lines + segments * FIELDS) * 4;
+	if (bytes > limit)
+		return refuse(`its lookup index would exceed ${INDEX_FACTOR} times the map's size (too many segments or lines)`);
+	if (bytes + meta.byteLength > INDEX_BUDGET_BYTES)
+		return refuse(`its lookup index would exceed ${INDEX_BUDGET_BYTES / (1024 * 1024)} MB`);
+	return {
+		ok: true,
+		plan: { bytes, build: () => build(meta, start, lines, segments, pieces) },
+	};
+}
+
+/** The index of a map's bytes, as an upload builds it, in one piece (tests, the bench, dev tooling). */
+export async function buildIndex(
+	bytes: Uint8Array,
+): Promise<{ ok: true; index: Uint8Array<ArrayBuffer> } | { ok: false; reason: string }> {
+	const scanner = new MapScanner();
+	scanner.feed(bytes);
+	const scan = scanner.finish();
+	if (!scan.ok) return scan;
+	const planned = await planIndex(scan.map, bytes.byteLength);
+	return planned.ok ? { ok: true, index: await planned.plan.build() } : planned;
+}
+
+const refuse = (reason: string) => ({ ok: false as const, reason });
+const align = (n: number) => n + ((4 - (n % 4)) % 4);
+
+async function build(
+	meta: Uint8Array,
+	start: number,
+	lines: number,
+	segments: number,
+	pieces: Piece[],
+): Promise<Uint8Array<ArrayBuffer>> {
+	const out = new Uint8Array(start + (3 + lines + segments * FIELDS) * 4);
 	const view = new DataView(out.buffer);
 	view.setUint32(0, MAGIC, true);
 	view.setUint32(4, meta.byteLength, true);
 	out.set(meta, 8);
+	const body = new Int32Array(out.buffer, start);
 	body[0] = lines;
-	body[1] = count;
-	return { ok: true, index: out.subarray(0, start + (3 + lines + count * FIELDS) * 4) };
+	body[1] = segments;
+	const writer = new IndexWriter(body.subarray(2, 3 + lines), body.subarray(3 + lines));
+	let sinceTurn = 0;
+	for (const piece of pieces) {
+		const decoder = new MappingsDecoder(writer, piece.at);
+		for (const bytes of piece.mappings) {
+			for (let at = 0; at < bytes.byteLength; at += DECODE_SLICE_BYTES) {
+				const to = Math.min(bytes.byteLength, at + DECODE_SLICE_BYTES);
+				decoder.feed(bytes, at, to);
+				sinceTurn += to - at;
+				if (sinceTurn >= DECODE_SLICE_BYTES) {
+					sinceTurn = 0;
+					await nextTurn();
+				}
+			}
+		}
+		decoder.end();
+	}
+	writer.closeTo(lines);
+	// The plan counted exactly these segments: anything else is a bug, not input.
+	if (writer.count !== segments) throw new Error(`index: counted ${segments} segments, wrote ${writer.count}`);
+	return out;
 }
 
-function countSeparators(mappings: string): { lines: number; maxSegments: number } {
-	let semicolons = 0;
-	let commas = 0;
-	for (let i = 0; i < mappings.length; i++) {
-		const c = mappings.charCodeAt(i);
-		if (c === 59) semicolons++;
-		else if (c === 44) commas++;
+/** The mappings' own errors, and indexes into lists the map does not have. */
+function checkCounted(counted: MappingsDecoder, m: { sources?: unknown; names?: unknown }): string | null {
+	if (counted.error !== null) return `malformed mappings: ${counted.error}`;
+	const sources = Array.isArray(m.sources) ? m.sources.length : 0;
+	const names = Array.isArray(m.names) ? m.names.length : 0;
+	if (counted.maxSource >= sources) return "malformed mappings: a source the map does not list";
+	if (counted.maxName >= names) return "malformed mappings: a name the map does not list";
+	return null;
+}
+
+/**
+ * Appends a map's sources (resolved against its sourceRoot as @jridgewell/trace-mapping resolves them, with the
+ * resolver it uses) and names, made
+ * well-formed (a lone UTF-16 surrogate would make ClickHouse refuse every error resolved through the map); null, or
+ * why the map is refused. The resolved sources are bounded before they are made: sourceRoot × sources is quadratic.
+ */
+function addLists(
+	m: { sources?: unknown; names?: unknown; sourceRoot?: unknown },
+	lists: Lists,
+	limit: number,
+): string | null {
+	const { sources, sourceRoot } = m;
+	const names = m.names ?? [];
+	if (!Array.isArray(sources) || !sources.every((s) => typeof s === "string" || s === null)) return "not a source map";
+	if (!Array.isArray(names) || !names.every((s) => typeof s === "string"))
+		return "not a source map: names must be strings";
+	if (sourceRoot !== undefined && sourceRoot !== null && typeof sourceRoot !== "string") return "not a source map";
+	const root = typeof sourceRoot === "string" && sourceRoot !== "" ? sourceRoot.length + 1 : 0;
+	let chars = lists.chars;
+	for (const s of sources) chars += root + ((s as string | null)?.length ?? 0);
+	for (const s of names as string[]) chars += s.length;
+	if (chars > limit)
+		return `its sources and names would exceed ${INDEX_FACTOR} times the map's size (a long sourceRoot)`;
+	lists.chars = chars;
+	// As trace-mapping resolves them (its resolve.ts): sourceRoot as a directory, against a map URL we do not have.
+	const prefix = typeof sourceRoot === "string" && sourceRoot !== "" ? `${sourceRoot}/` : "";
+	for (const s of sources as (string | null)[]) lists.sources.push(wellFormed(resolveUri(prefix + (s ?? ""), "")));
+	for (const s of names as string[]) lists.names.push(wellFormed(s));
+	return null;
+}
+
+const wellFormed = (s: string) => (s.isWellFormed() ? s : s.toWellFormed());
+
+/**
+ * An index map's sections flattened as trace-mapping's AnyMap flattens them: each section's segments shifted by its
+ * offset and cut where the next section starts, its sources and names appended. Sections must be in order (the spec
+ * says so) and may not nest (an embedded map is a plain map in ECMA-426).
+ */
+async function planSections(
+	sections: unknown[],
+	lists: Lists,
+	limit: number,
+): Promise<{ ok: true; pieces: Piece[]; segments: number; lines: number } | { ok: false; reason: string }> {
+	const offsets: { line: number; column: number }[] = [];
+	for (const s of sections) {
+		const offset = (s as { offset?: { line?: unknown; column?: unknown } } | null)?.offset;
+		const line = offset?.line;
+		const column = offset?.column;
+		if (!Number.isSafeInteger(line) || !Number.isSafeInteger(column) || (line as number) < 0 || (column as number) < 0)
+			return refuse("not a source map: a section without a valid offset");
+		const previous = offsets.at(-1);
+		if (
+			previous &&
+			((line as number) < previous.line || (line === previous.line && (column as number) < previous.column))
+		)
+			return refuse("sections out of order");
+		offsets.push({ line: line as number, column: column as number });
 	}
-	return { lines: semicolons + 1, maxSegments: semicolons + commas + 1 };
+	const pieces: Piece[] = [];
+	let segments = 0;
+	let lines = 0;
+	for (let i = 0; i < sections.length; i++) {
+		const map = (sections[i] as { map?: unknown }).map as Record<string, unknown> | undefined;
+		if (typeof map !== "object" || map === null) return refuse("not a source map: a section without a map");
+		if ("sections" in map) return refuse("nested sections are not supported");
+		if (typeof map.mappings !== "string") return refuse("not a source map: a section without mappings");
+		const offset = offsets[i] as { line: number; column: number };
+		const next = offsets[i + 1];
+		const at: Placement = {
+			lineOffset: offset.line,
+			columnOffset: offset.column,
+			stopLine: next ? next.line : Number.POSITIVE_INFINITY,
+			stopColumn: next ? next.column : Number.POSITIVE_INFINITY,
+			sourceBase: lists.sources.length,
+			nameBase: lists.names.length,
+		};
+		const added = addLists(map, lists, limit);
+		if (added !== null) return refuse(added);
+		const bytes = new TextEncoder().encode(map.mappings);
+		const counted = new MappingsDecoder(null, at);
+		counted.feed(bytes);
+		counted.end();
+		const reason = checkCounted(counted, map);
+		if (reason !== null) return refuse(reason);
+		segments += counted.kept;
+		lines = Math.max(lines, counted.lastLine() + 1);
+		// Checked as the sections add up, so a section's offset far ahead is refused before it is counted further.
+		if (segments * FIELDS * 4 + lines * 4 > limit)
+			return refuse(`its lookup index would exceed ${INDEX_FACTOR} times the map's size (too many segments or lines)`);
+		pieces.push({ mappings: [bytes], at });
+		if (bytes.byteLength >= DECODE_SLICE_BYTES) await nextTurn();
+	}
+	return { ok: true, pieces, segments, lines };
 }
 
 /** Reads an index written by buildIndex; null when it is not one. */
@@ -89,13 +270,16 @@ export function readIndex(buffer: ArrayBuffer): SourceMapIndex | null {
 	const view = new DataView(buffer);
 	if (view.getUint32(0, true) !== MAGIC) return null;
 	const metaBytes = view.getUint32(4, true);
-	const headerBytes = 8 + metaBytes;
-	const start = headerBytes + ((4 - (headerBytes % 4)) % 4);
+	const start = align(8 + metaBytes);
 	if (start + 8 > buffer.byteLength) return null;
-	const { sources, names } = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, metaBytes))) as {
-		sources: string[];
-		names: string[];
-	};
+	const text = new TextDecoder().decode(new Uint8Array(buffer, 8, metaBytes));
+	const meta = JSON.parse(text) as { sources: string[]; names: string[] };
+	// Indexes stored before uploads made their strings well-formed: a lone surrogate is written as an escape.
+	if (/\\u[dD][89a-fA-F]/.test(text)) {
+		meta.sources = meta.sources.map(wellFormed);
+		meta.names = meta.names.map(wellFormed);
+	}
+	const { sources, names } = meta;
 	const body = new Int32Array(buffer, start, (buffer.byteLength - start) >> 2);
 	const lines = body[0] ?? 0;
 	const count = body[1] ?? 0;
@@ -131,112 +315,4 @@ export function readIndex(buffer: ArrayBuffer): SourceMapIndex | null {
 			};
 		},
 	};
-}
-
-// ---------------------------------------------------------------------------------------------- decoding
-
-const BASE64 = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++)
-	BASE64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
-
-/**
- * The mappings' VLQ decoded straight into flat columns, one pass, linear in the string; returns the segment
- * count, or null when malformed. Written here rather than taken from @jridgewell/sourcemap-codec because that
- * decoder returns an array per segment (about 17 bytes per byte of mappings), which a 2.5 MB upload cannot
- * afford in a 128 MB isolate; this writes 20 bytes a segment into the index itself. Segments are sorted by
- * generated column within each line (stable, as trace-mapping sorts them).
- */
-function decodeMappings(
-	mappings: string,
-	sourceCount: number,
-	nameCount: number,
-	lineStart: Int32Array,
-	segments: Int32Array,
-): number | null {
-	const values = new Int32Array(6);
-	let count = 0;
-	let line = 0;
-	let source = 0;
-	let origLine = 0;
-	let origCol = 0;
-	let name = 0;
-	let genCol = 0;
-	let lineFirst = 0;
-	let sorted = true;
-	const n = mappings.length;
-	let pos = 0;
-	lineStart[0] = 0;
-	for (;;) {
-		const c = pos < n ? mappings.charCodeAt(pos) : 59;
-		if (c === 59 /* ; */) {
-			if (!sorted) sortLine(segments, lineFirst, count);
-			lineStart[++line] = count;
-			lineFirst = count;
-			genCol = 0;
-			sorted = true;
-			if (pos++ >= n) return count;
-			continue;
-		}
-		if (c === 44 /* , */) {
-			pos++;
-			continue;
-		}
-		let fields = 0;
-		while (pos < n) {
-			const d = mappings.charCodeAt(pos);
-			if (d === 44 || d === 59) break;
-			if (fields === 6) return null;
-			// One VLQ field: 5 bits a base64 digit, continuation in bit 6, sign in the lowest bit.
-			let value = 0;
-			let shift = 0;
-			for (;;) {
-				if (pos >= n || shift > 30) return null;
-				const ch = mappings.charCodeAt(pos++);
-				const digit = ch < 128 ? (BASE64[ch] as number) : -1;
-				if (digit < 0) return null;
-				value |= (digit & 31) << shift;
-				if ((digit & 32) === 0) break;
-				shift += 5;
-			}
-			const negative = value & 1;
-			value >>>= 1;
-			values[fields++] = negative ? (value === 0 ? -0x80000000 : -value) : value;
-		}
-		if (fields !== 1 && fields !== 4 && fields !== 5) return null;
-		const at = count * FIELDS;
-		const previousCol = genCol;
-		genCol += values[0] as number;
-		if (genCol < previousCol && count > lineFirst) sorted = false;
-		segments[at] = genCol;
-		if (fields === 1) {
-			segments[at + 1] = -1;
-			segments[at + 2] = 0;
-			segments[at + 3] = 0;
-			segments[at + 4] = -1;
-		} else {
-			source += values[1] as number;
-			origLine += values[2] as number;
-			origCol += values[3] as number;
-			if (source < 0 || source >= sourceCount || origLine < 0 || origCol < 0) return null;
-			segments[at + 1] = source;
-			segments[at + 2] = origLine;
-			segments[at + 3] = origCol;
-			if (fields === 5) {
-				name += values[4] as number;
-				if (name < 0 || name >= nameCount) return null;
-				segments[at + 4] = name;
-			} else segments[at + 4] = -1;
-		}
-		count++;
-	}
-}
-
-/** Stable sort of one line's segments by generated column (maps from some tools are not sorted). */
-function sortLine(segments: Int32Array, from: number, to: number): void {
-	const rows: number[][] = [];
-	for (let i = from; i < to; i++) rows.push(Array.from(segments.subarray(i * FIELDS, (i + 1) * FIELDS)));
-	rows.sort((a, b) => (a[0] as number) - (b[0] as number));
-	rows.forEach((row, k) => {
-		segments.set(row, (from + k) * FIELDS);
-	});
 }

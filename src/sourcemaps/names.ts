@@ -22,6 +22,10 @@ export function checkRelease(raw: string): NameCheck {
 	if (release.length > MAX_RELEASE_CHARS)
 		return { ok: false, reason: `release exceeds ${MAX_RELEASE_CHARS} characters` };
 	if (CONTROL.test(release)) return { ok: false, reason: "release contains control characters" };
+	// Only a URL's path can carry one (multipart text is UTF-8): it could be neither a key nor stored.
+	if (!release.isWellFormed()) return { ok: false, reason: "release is not well-formed Unicode" };
+	// A URL resolves "/ingest/sourcemaps/.." before the worker sees it: such a release could never be deleted.
+	if (release === "." || release === "..") return { ok: false, reason: "release must not be . or .." };
 	return { ok: true, value: release };
 }
 
@@ -57,3 +61,17 @@ export const releaseMapPrefix = (project: string, release: string) => `m/${proje
 export const latestKey = (project: string, file: string) => `u/${project}/${file}`;
 /** Present once the project has uploaded a map: errors of projects without one skip every per-frame lookup. */
 export const projectKey = (project: string) => `p/${project}`;
+
+/** R2's limit on a key, in UTF-8 bytes: a longer one is refused on every attempt. */
+export const MAX_KEY_BYTES = 1024;
+const encoder = new TextEncoder();
+const keyBytes = (key: string) => encoder.encode(key).byteLength;
+/** The shortest name a map can have (".map"). */
+const SHORTEST_FILE = ".map";
+
+/** Whether any map of the release can be stored: its keys' common part leaves room for a name. */
+export const releaseFits = (project: string, release: string) =>
+	keyBytes(mapKey(project, release, SHORTEST_FILE)) <= MAX_KEY_BYTES;
+/** Whether this map's keys (the map's and the index's are the longest) fit R2's limit. */
+export const fileFits = (project: string, release: string, file: string) =>
+	keyBytes(mapKey(project, release, file)) <= MAX_KEY_BYTES;

@@ -1,4 +1,6 @@
+import { LIMITS } from "../ingest/limits.ts";
 import type { SourceMapStore } from "../ports.ts";
+import { clip } from "../util/text.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { indexCache, lookupCache, recalled, remember } from "./cache.ts";
 import { readIndex, type SourceMapIndex } from "./index-format.ts";
@@ -31,6 +33,12 @@ export interface ResolveInput {
 const MAX_STACK_CHARS = 64 * 1024;
 const MAX_FRAMES = 64;
 const MAX_LINE_CHARS = 2048;
+/**
+ * A resolved frame's function and file, each: a map's names and sources are the uploader's to choose, and 40 frames
+ * naming a 1 MB identifier made a 4 KB error store a 40 MB stack. 64 frames of two such pieces and the stack's
+ * own 64 KB stay under the stored stack's bound (LIMITS.stackTrace), which the whole is clipped to besides.
+ */
+const MAX_PIECE_CHARS = 1024;
 /** The store's time to answer before the error is stored unresolved (`failed`): the response waits for it. */
 const RESOLVE_BUDGET_MS = 1500;
 
@@ -179,11 +187,12 @@ async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
 		// The function a frame is in is the name its caller called (the next frame's token); the token at the
 		// frame's own position is what it calls. Unknown (no caller with a map) is anonymous.
 		const caller = frames[k + 1];
-		const fn = caller && caller.line > f.line ? positions[k + 1]?.name : null;
-		const where = `${p.source}:${p.line}:${p.column + 1}`;
+		const name = caller && caller.line > f.line ? positions[k + 1]?.name : null;
+		const fn = name ? clip(name, MAX_PIECE_CHARS) : null;
+		const where = `${clip(p.source, MAX_PIECE_CHARS)}:${p.line}:${p.column + 1}`;
 		out[f.line] = fn ? `${f.indent}at ${fn} (${where})` : `${f.indent}at ${where}`;
 	});
-	return { text: out.join("\n"), status: "resolved" };
+	return { text: clip(out.join("\n"), LIMITS.stackTrace), status: "resolved" };
 }
 
 /** This request's loads: each index and lookup fetched once however many frames need it. */

@@ -3,7 +3,10 @@ import { API_KEY, benchContext, benchServices, ENV, silenceConsole } from "../..
 import { drainBody } from "../../bench/payloads.ts";
 import { createApp } from "../../bench/src-app.js";
 import { LIMITS } from "../../src/ingest/limits.ts";
+import type { SourceMapStore } from "../../src/ports.ts";
+import { INDEX_FACTOR } from "../../src/sourcemaps/index-format.ts";
 import { logsProtobuf, tracesProtobuf, type Value, type WireSpan } from "../fixtures/otlp-wire.ts";
+import { vlq } from "../fixtures/synthetic-map.ts";
 
 // The cost of a request grows at most linearly in its size (issue 13): per route, a worst-case shape at two
 // sizes 8x apart; the CPU per byte at the larger must stay under LINEAR_BOUND x the smaller's. Linear work gives
@@ -16,8 +19,25 @@ const SCALE = 8;
 const ROUNDS = 4;
 const BATCH_NS = 150e6;
 
-const app = createApp({ createServices: benchServices });
+/** Source maps in memory, counting the bytes an upload stores (the map as sent, and its index). */
+const stored = { bytes: 0 };
+const sourceMaps: SourceMapStore = {
+	markProject: async () => undefined,
+	hasMaps: async () => false,
+	putMap: async (m) => {
+		stored.bytes += m.bytes;
+	},
+	publishIndex: async (m) => {
+		stored.bytes += m.index.byteLength;
+	},
+	deleteRelease: async () => 0,
+	releaseFiles: async () => [],
+	latestRelease: async () => null,
+	index: async () => null,
+};
+const app = createApp({ createServices: () => ({ ...benchServices(), sourceMaps }) });
 const utf8 = new TextEncoder();
+const BOUNDARY = "----cost";
 
 function threadCpuNs(): number {
 	const u = process.threadCpuUsage();
@@ -25,10 +45,12 @@ function threadCpuNs(): number {
 }
 
 interface Case {
-	/** What the case stresses, when the route has more than one case. */
-	shape?: string;
 	route: string;
+	/** What the case is, when the route has several. */
+	shape?: string;
 	contentType: string;
+	/** The answer it gets (200 unless said). */
+	status?: number;
 	/** A body of scale `n`; `variant` makes each request new where the app memoises (error fingerprints). */
 	body(n: number, variant: number): string | Uint8Array<ArrayBuffer>;
 	/** The smaller scale (the larger is SCALE times it). */
@@ -214,7 +236,78 @@ const CASES: Case[] = [
 				},
 			]),
 	},
+	// Uploads (issue 20): each shape that once cost more than linear, or stored more than the map.
+	upload("mappings: many segments", 20_000, (n) => mapJson({ mappings: segments(n) })),
+	upload("names: many short strings", 20_000, (n) =>
+		mapJson({ names: Array.from({ length: n }, (_, i) => `n${i}`), mappings: "AAAAA" }),
+	),
+	upload("sourcesContent: escapes everywhere", 20_000, (n) =>
+		mapJson({ sourcesContent: [Array.from({ length: n }, (_, i) => `"${i}"\n`).join("")] }),
+	),
+	upload("sections: many small maps", 2_000, (n) =>
+		JSON.stringify({
+			version: 3,
+			sections: Array.from({ length: n }, (_, i) => ({
+				offset: { line: i, column: 0 },
+				map: { version: 3, sources: [`s${i}.ts`], names: [], mappings: "AAAA,CAAC" },
+			})),
+		}),
+	),
+	upload("one line, unsorted", 20_000, (n) =>
+		mapJson({ mappings: Array.from({ length: n }, (_, i) => (i === 0 ? `${vlq(n)}AAA` : "DAAA")).join(",") }),
+	),
+	{
+		route: "/ingest/sourcemaps",
+		shape: "many small files",
+		contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+		n: 100,
+		body: (n) => multipartBody(Array.from({ length: n }, (_, i) => [`f/${i}.js.map`, mapJson({})])),
+	},
+	{
+		route: "/ingest/sourcemaps",
+		shape: "a 70-byte boundary over its own byte",
+		contentType: `multipart/form-data; boundary=${"a".repeat(70)}`,
+		status: 400, // the one file is not a map
+		n: 64 * 1024,
+		body: (n) => multipartBody([["a.js.map", "a".repeat(n)]], "a".repeat(70)),
+	},
+	{
+		route: "/ingest/sourcemaps",
+		shape: "a body of CRs",
+		contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+		status: 400,
+		n: 64 * 1024,
+		body: (n) => multipartBody([["a.js.map", "\r".repeat(n)]]),
+	},
 ];
+
+function upload(shape: string, n: number, map: (n: number) => string): Case {
+	return {
+		route: "/ingest/sourcemaps",
+		shape,
+		contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+		n,
+		body: (size) => multipartBody([["static/chunks/app.js.map", map(size)]]),
+	};
+}
+
+function mapJson(members: object): string {
+	return JSON.stringify({ version: 3, sources: ["src/a.ts"], names: ["x"], mappings: "AAAA", ...members });
+}
+
+/** n segments on a few lines, every field moving. */
+function segments(n: number): string {
+	const out: string[] = [];
+	for (let i = 0; i < n; i++) out.push(`${i % 500 === 0 && i > 0 ? ";" : ""}${vlq(3)}A${vlq(i % 3)}${vlq(1)}A`);
+	return out.join(",").replaceAll(",;", ";");
+}
+
+function multipartBody(files: [string, string][], boundary = BOUNDARY): Uint8Array<ArrayBuffer> {
+	const parts = [`--${boundary}\r\nContent-Disposition: form-data; name="release"\r\n\r\ncost`];
+	for (const [name, content] of files)
+		parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\n\r\n${content}`);
+	return utf8.encode(`${parts.join("\r\n")}\r\n--${boundary}--\r\n`);
+}
 
 async function post(c: Case, body: string | Uint8Array<ArrayBuffer>): Promise<void> {
 	const bytes = typeof body === "string" ? utf8.encode(body) : body;
@@ -233,7 +326,7 @@ async function post(c: Case, body: string | Uint8Array<ArrayBuffer>): Promise<vo
 		ctx,
 	);
 	await Promise.all(pending);
-	if (res.status !== 200) throw new Error(`${c.route}: ${res.status} ${await res.text()}`);
+	if (res.status !== (c.status ?? 200)) throw new Error(`${c.route}: ${res.status} ${await res.text()}`);
 }
 
 let variant = 0;
@@ -254,10 +347,19 @@ async function perByte(c: Case, n: number, size: { batch: number }): Promise<num
 	}
 }
 
+/** Bytes an upload of scale n stores per byte sent (the map and its index). */
+async function storedPerByte(c: Case, n: number): Promise<number> {
+	const body = c.body(n, variant++);
+	const before = stored.bytes;
+	await post(c, body);
+	return (stored.bytes - before) / (typeof body === "string" ? utf8.encode(body).byteLength : body.byteLength);
+}
+
 describe("a request's CPU grows at most linearly in its size", () => {
 	silenceConsole();
 	for (const c of CASES) {
-		it(`${c.route} (${c.contentType}), worst-case shape${c.shape ? `: ${c.shape}` : ""}`, async () => {
+		const what = c.shape ?? `${c.contentType}, worst-case shape`;
+		it(`${c.route} (${what})`, async () => {
 			// Warm-up (JIT) before anything is timed; batches start at one request and grow to BATCH_NS.
 			for (let i = 0; i < 5; i++) await post(c, c.body(c.n * SCALE, variant++));
 			const small = { batch: 1 };
@@ -270,9 +372,16 @@ describe("a request's CPU grows at most linearly in its size", () => {
 			}
 			const ratio = largeBest / smallBest;
 			console.info(
-				`${c.route} ${c.contentType}: ${smallBest.toFixed(1)} -> ${largeBest.toFixed(1)} ns/byte (x${ratio.toFixed(2)})`,
+				`${c.route} ${what}: ${smallBest.toFixed(1)} -> ${largeBest.toFixed(1)} ns/byte (x${ratio.toFixed(2)})`,
 			);
 			expect(ratio).toBeLessThan(LINEAR_BOUND);
+			if (c.route !== "/ingest/sourcemaps") return;
+			// What an upload stores grows with it too, within the map plus INDEX_FACTOR times it (index-format.ts).
+			const storedSmall = await storedPerByte(c, c.n);
+			const storedLarge = await storedPerByte(c, c.n * SCALE);
+			console.info(`  stored ${storedSmall.toFixed(2)} -> ${storedLarge.toFixed(2)} bytes per byte sent`);
+			expect(storedLarge).toBeLessThanOrEqual(1 + INDEX_FACTOR);
+			if (storedSmall > 0) expect(storedLarge / storedSmall).toBeLessThan(LINEAR_BOUND);
 		}, 120_000);
 	}
 });

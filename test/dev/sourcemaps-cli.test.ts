@@ -3,10 +3,10 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseMultipartRequest } from "@remix-run/multipart-parser/node";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMaps, uploadFolder } from "../../dev/sourcemaps.ts";
-import { partFilename } from "../../src/sourcemaps/upload.ts";
+import { MultipartReader, multipartBoundary } from "../../src/sourcemaps/multipart.ts";
 
 // `npm run sourcemaps -- upload DIR`: the requests it sends, read by the parser the worker uses, on a plain
 // HTTP server (the worker's side of the upload is test/worker/sourcemaps.test.ts).
@@ -37,10 +37,13 @@ describe("npm run sourcemaps -- upload", () => {
 		}
 		server = createServer(async (req: IncomingMessage, res) => {
 			const request: Seen = { authorization: req.headers.authorization, fields: [], files: [] };
-			for await (const part of parseMultipartRequest(req)) {
+			const boundary = multipartBoundary(req.headers["content-type"] ?? "");
+			if (!boundary.ok) throw new Error(boundary.reason);
+			const body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+			const reader = new MultipartReader(body, boundary.boundary, 50 * 1024 * 1024);
+			for (let part = await reader.nextPart(); part !== null; part = await reader.nextPart()) {
 				request.fields.push(part.name ?? "");
-				const name = partFilename(part);
-				if (name !== undefined) request.files.push(name);
+				if (part.filename !== undefined) request.files.push(part.filename);
 			}
 			seen.push(request);
 			res.writeHead(200, { "content-type": "application/json" });

@@ -10,10 +10,13 @@ import type {
 	SourceMapStore,
 	SpilledChunk,
 	SpillStats,
-	StoredMap,
+	UploadedMap,
 } from "../../src/ports.ts";
 import type { LimitAnswer } from "../../src/ratelimit/budget.ts";
 import { sha256Hex } from "../../src/util/hex.ts";
+
+/** A map as the store holds it: its index empty until published. */
+type StoredMap = UploadedMap & { index: Uint8Array };
 
 // Every store behind its port, in memory: the route tier (test/routes/) and the bench run the real createApp over
 // these, with no engine. Faithful to the ports' contracts (a cache entry is what the key store said, a limiter count
@@ -97,10 +100,15 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 			call("sourceMaps", "hasMaps");
 			return maps.has(`p/${project}`);
 		},
-		async put(m) {
-			call("sourceMaps", "put");
-			maps.set(`m/${m.project}/${m.release}/${m.file}`, m);
-			maps.set(`u/${m.project}/${m.file}`, m);
+		async putMap(m) {
+			call("sourceMaps", "putMap");
+			maps.set(`m/${m.project}/${m.release}/${m.file}`, { ...m, index: new Uint8Array(0) });
+		},
+		async publishIndex(m) {
+			call("sourceMaps", "publishIndex");
+			const stored = maps.get(`m/${m.project}/${m.release}/${m.file}`);
+			if (stored) stored.index = m.index;
+			maps.set(`u/${m.project}/${m.file}`, stored ?? { ...m, chunks: [], bytes: 0 });
 		},
 		async deleteRelease(project, release) {
 			call("sourceMaps", "deleteRelease");
@@ -115,7 +123,9 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 		async releaseFiles(project, release) {
 			call("sourceMaps", "releaseFiles");
 			const prefix = `m/${project}/${release}/`;
-			return [...maps.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+			return [...maps]
+				.filter(([k, m]) => k.startsWith(prefix) && m.index.byteLength > 0)
+				.map(([k]) => k.slice(prefix.length));
 		},
 		async latestRelease(project, file) {
 			call("sourceMaps", "latestRelease");
@@ -124,7 +134,7 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 		async index(project, release, file) {
 			call("sourceMaps", "index");
 			const m = maps.get(`m/${project}/${release}/${file}`);
-			return m ? m.index.slice().buffer : null;
+			return m && m.index.byteLength > 0 ? m.index.slice().buffer : null;
 		},
 	};
 

@@ -7,30 +7,11 @@ import type { SourceMapStore } from "../../src/ports.ts";
 import { createServices } from "../../src/services/index.ts";
 import fixtures from "./fixtures/sourcemaps.json";
 import { call, callApp, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
+import { filler, form, keys, type MapFile, upload } from "./sourcemap-upload.ts";
 
 // What the Next.js SDK does after a build (docs/design/sourcemaps.md): every *.map under distDir, posted
 // 20 to a request, `release` first, each file an application/json blob named by its path relative to distDir.
 // The fixtures are one small app built twice by esbuild (dev/sourcemap-fixtures.ts).
-
-interface MapFile {
-	name: string;
-	content: string;
-}
-
-function form(release: string | undefined, files: MapFile[]): FormData {
-	const body = new FormData();
-	if (release !== undefined) body.append("release", release);
-	for (const f of files) body.append("files", new Blob([f.content], { type: "application/json" }), f.name);
-	return body;
-}
-
-function upload(key: string, release: string | undefined, files: MapFile[], headers: Record<string, string> = {}) {
-	return call("/ingest/sourcemaps", {
-		method: "POST",
-		headers: { authorization: `Bearer ${key}`, ...headers },
-		body: form(release, files),
-	});
-}
 
 /** As the SDK does: requests of 20 files, one after another; every one must answer 2xx or the SDK stops. */
 async function uploadBuild(key: string, release: string, files: MapFile[]): Promise<number> {
@@ -44,12 +25,6 @@ async function uploadBuild(key: string, release: string, files: MapFile[]): Prom
 	}
 	return count;
 }
-
-/** A valid map of a chunk that never throws: what fills a real build folder. */
-const filler = (name: string): MapFile => ({
-	name,
-	content: JSON.stringify({ version: 3, sources: ["src/other.ts"], names: [], mappings: "AAAA" }),
-});
 
 function reportError(key: string, stack: string, release?: string) {
 	return ingest("/ingest/errors", key, {
@@ -71,10 +46,6 @@ interface ErrorRow {
 	resolved_stack_trace: string;
 	symbolication: string;
 	release: string;
-}
-
-async function keys(prefix: string): Promise<string[]> {
-	return (await env.SOURCEMAPS.list({ prefix })).objects.map((o) => o.key);
 }
 
 const ORIGINAL_FRAMES = [
@@ -218,7 +189,7 @@ describe("upload: refused requests store nothing", () => {
 		late.append("release", "r");
 		cases.push(["release is required, before the files", { body: late }]);
 		cases.push([
-			"malformed multipart body",
+			"malformed multipart body: it ends inside a part",
 			{
 				body: '--xyz\r\nContent-Disposition: form-data; name="release"\r\n\r\nr',
 				headers: { "content-type": "multipart/form-data; boundary=xyz" },
@@ -330,7 +301,8 @@ describe("errors resolved against the uploaded maps", () => {
 		const failing: SourceMapStore = {
 			markProject: () => Promise.reject(new Error("R2 down")),
 			hasMaps: () => Promise.reject(new Error("R2 down")),
-			put: () => Promise.reject(new Error("R2 down")),
+			putMap: () => Promise.reject(new Error("R2 down")),
+			publishIndex: () => Promise.reject(new Error("R2 down")),
 			deleteRelease: () => Promise.reject(new Error("R2 down")),
 			releaseFiles: () => Promise.reject(new Error("R2 down")),
 			latestRelease: () => Promise.reject(new Error("R2 down")),
@@ -374,7 +346,8 @@ describe("errors resolved against the uploaded maps", () => {
 		const hanging: SourceMapStore = {
 			markProject: never,
 			hasMaps: never,
-			put: never,
+			putMap: never,
+			publishIndex: never,
 			deleteRelease: never,
 			releaseFiles: never,
 			latestRelease: never,
