@@ -1,5 +1,5 @@
 /**
- * The request kinds the cost section prices (issue 24): what an SDK, Vercel or an OpenTelemetry exporter sends, one
+ * The request kinds the cost section prices: what an SDK, Vercel or an OpenTelemetry exporter sends, one
  * body per request. Runtime-agnostic: the orchestrator sends them through `wrangler dev` (bench/cost.ts) and the CPU
  * child runs them in a workerd isolate (bench/cost-cpu-worker.ts).
  */

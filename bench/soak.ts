@@ -1,7 +1,7 @@
 /**
  * `npm run load`: a bounded load test on loopback. A throwaway local stack, the real worker under `wrangler dev`,
  * autocannon posting a fixed number of 50-log batches over many connections (every response is counted, so the
- * rows acknowledged are exact). Checks what issue 7 asks: zero 5xx, and rows stored in ClickHouse = rows
+ * rows acknowledged are exact). Checks: zero 5xx, and rows stored in ClickHouse = rows
  * acknowledged; prints latency percentiles. Exits 1 when an invariant breaks.
  *   npm run load -- [requests=10000] [connections=64]
  */

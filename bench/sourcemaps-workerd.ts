@@ -1,5 +1,5 @@
 /**
- * Part 5 in workerd (issue 24, item 4): the first error of a fresh isolate resolved through a 3.5 MB map, against the
+ * Part 5 in workerd (the Workers Free 10 ms CPU limit): the first error of a fresh isolate resolved through a 3.5 MB map, against the
  * first error of a fresh isolate without maps. Each run starts a worker of its own (bench/workerd-sourcemaps.ts),
  * hands it the map's index as R2 would, serves one error without frames (module loaded, a request served, as in the
  * Node figure), then times the first 40-frame error in the isolate. Run as a child of bench/run.ts:

@@ -1,5 +1,5 @@
 /**
- * Part 5: source maps (issue 14), run as children of bench/run.ts, each printing one JSON result line.
+ * Part 5: source maps, run as children of bench/run.ts, each printing one JSON result line.
  *   node bench/sourcemaps.ts cpu            40-frame minified stack, maps decoded in the isolate vs no maps
  *                                           (the stack new each time, so the whole-stack memo does not answer):
  *                                           median main-thread CPU per request, interleaved rounds

@@ -211,7 +211,7 @@ describe("OpenTelemetry SDK exporters → worker → ClickHouse", () => {
 					operation: "chat",
 					input_tokens: 900,
 					output_tokens: 120,
-					// Priced at the edge (issue 22): 900 × $3 + 120 × $15 per 1M tokens.
+					// Priced at the edge: 900 × $3 + 120 × $15 per 1M tokens.
 					cost_usd: expect.closeTo(0.0045, 12),
 					cost_source: "inferred",
 					price_version: expect.stringMatching(/^\d+$/),

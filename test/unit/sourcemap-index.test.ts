@@ -148,7 +148,7 @@ describe("source map index", () => {
 	});
 });
 
-describe("the index is bounded by the map (issue 20, G2, G4, G7)", () => {
+describe("the index is bounded by the map", () => {
 	const bound = (map: string) => INDEX_FACTOR * bytes(map).byteLength + INDEX_SLACK_BYTES;
 
 	it("refuses an index map whose few bytes of offsets would make millions of lines", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { logsProtobuf, tracesProtobuf, type Value, type WireLog, type WireSpan } from "../fixtures/otlp-wire.ts";
 import { call, createKey, storedRows, type TestKey } from "./helpers.ts";
 
-// Every 200 is stored (issue 13): scenarios of valid and edge-case requests to every ingest route, posted to the
+// Every 200 is stored: scenarios of valid and edge-case requests to every ingest route, posted to the
 // worker on the real stack. For each 200 the rows stored equal, field by field, the rows an independent model
 // of the contract expects; nothing else is stored; no two requests dedup each other unless they are the same
 // idempotent request (route, Idempotency-Key and body). PROPERTY_RUNS / PROPERTY_SEED for longer or other runs.
@@ -315,7 +315,7 @@ const drain: fc.Arbitrary<Sent> = fc
 			}),
 	}));
 
-// Speed Insights and Web Analytics drains (issue 21): their own tables, times ISO (Speed Insights) or ms (Analytics).
+// Speed Insights and Web Analytics drains: their own tables, times ISO (Speed Insights) or ms (Analytics).
 const webString = fc.oneof(text(10), atLimit(256));
 const webVitals: fc.Arbitrary<Sent> = fc
 	.tuple(

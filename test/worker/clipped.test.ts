@@ -6,8 +6,8 @@ import { tracesProtobuf } from "../fixtures/otlp-wire.ts";
 import { call, createKey, storedRows, type TestKey } from "./helpers.ts";
 
 // Every route keeps what is valid by the contract's types however far past our bounds it goes: 200, every row
-// stored, each clipped field listed in the row's `truncated`, and the contract's own rules still the documented 400
-// (issue 19). A property over generated bodies, against the real engines.
+// stored, each clipped field listed in the row's `truncated`, and the contract's own rules still the documented 400.
+// A property over generated bodies, against the real engines.
 
 const RUNS = Number(env.PROPERTY_RUNS);
 const SEED = Number(env.PROPERTY_SEED);

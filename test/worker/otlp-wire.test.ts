@@ -4,7 +4,7 @@ import { ProtobufError, Reader } from "../../src/otlp/protobuf.ts";
 import { raw, tracesProtobuf } from "../fixtures/otlp-wire.ts";
 import { call, createKey, storedRows } from "./helpers.ts";
 
-// OTLP wire details from issue 13: int64 as JSON numbers, varints over 32 bits, protobuf error bodies.
+// OTLP wire details senders rely on: int64 as JSON numbers, varints over 32 bits, protobuf error bodies.
 
 const PROTOBUF = "application/x-protobuf";
 

@@ -220,7 +220,7 @@ describe("POST /v1/traces", () => {
 					operation: "chat",
 					input_tokens: 1250,
 					output_tokens: 340,
-					// Priced at the edge (issue 22): 1,250 × $2.50 + 340 × $10 per 1M tokens.
+					// Priced at the edge: 1,250 × $2.50 + 340 × $10 per 1M tokens.
 					cost_usd: expect.closeTo(0.006525, 12),
 					cost_source: "inferred",
 					price_version: expect.stringMatching(/^\d+$/),

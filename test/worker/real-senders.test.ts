@@ -4,7 +4,7 @@ import { crumbOf, errorReport, logBatch, logLines, SDK_HEADERS } from "../fixtur
 import { createKey, ingest, storedRows } from "./helpers.ts";
 
 // What the DeepTracer SDK really sends is kept: it drops a 4xx silently, so a 400 for one of our bounds (not the
-// contract's) is a lost event. Past a bound of ours a value is clipped and the row lists it (issue 19).
+// contract's) is a lost event. Past a bound of ours a value is clipped and the row lists it.
 
 type Row = Record<string, unknown>;
 const send = (path: string, key: string, body: unknown) => ingest(path, key, body, SDK_HEADERS);

@@ -12,7 +12,7 @@ import fixtures from "./fixtures/sourcemaps.json";
 import { call, callApp, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
 import { fileHeaders, filler, form, keys, multipart, RELEASE_HEADERS, send, upload } from "./sourcemap-upload.ts";
 
-// Issue 20 at the upload surface, tried as an attacker with any key would (a browser key included: it ships in the
+// The upload surface, tried as an attacker with any key would (a browser key included: it ships in the
 // page). Every test here failed on the code before it; /health answers within 200 ms under each of them.
 
 interface Uploaded {

@@ -9,7 +9,7 @@ import { tracesProtobuf } from "../fixtures/otlp-wire.ts";
 import { gzip, hmacSha1Hex } from "../support/encode.ts";
 import { call, control, createKey, storedRows, type TestKey } from "./helpers.ts";
 
-// A complete Vercel Drains target (issue 21): every drain type as Vercel's reference documents its payload
+// A complete Vercel Drains target: every drain type as Vercel's reference documents its payload
 // (test/fixtures/drains/SOURCES.md), signed as every drain is, and Cloudflare's own OTLP export.
 
 type Row = Record<string, unknown>;
