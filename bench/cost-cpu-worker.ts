@@ -7,23 +7,14 @@
  *   GET /round?kind=NAME&app=K&floor=K&r=N → { app, floor } ns per request, wall time
  */
 import type { ApiKeyRecord, EventTable, Services } from "../src/ports.ts";
-import { memoryServices } from "../test/support/memory-services.ts";
+import { keyRecord, memoryServices } from "../test/support/memory-services.ts";
 import { createBareInsertApp } from "./bare-insert.ts";
 import { COST_KINDS, type CostKind, mapsUpload } from "./cost-kinds.ts";
 import { benchContext, benchRequestInit, ENV, silenceConsole } from "./harness.ts";
 import { createApp } from "./src-app.js";
 
-const record = (projectId: string): ApiKeyRecord => ({
-	id: "0b5c8f8e-3a35-4c55-9b0e-5a1f2d3c4b5a",
-	projectId,
-	projectName: "bench-cost",
-	allowedOrigins: [],
-	rateLimit: null,
-	expiresAt: null,
-	revokedAt: null,
-	drainSecret: null,
-	vercelVerify: null,
-});
+const record = (projectId: string): ApiKeyRecord =>
+	keyRecord({ id: "0b5c8f8e-3a35-4c55-9b0e-5a1f2d3c4b5a", projectId, projectName: "bench-cost" });
 
 let sink = 0;
 const lastRow: Partial<Record<EventTable, Record<string, unknown>>> = {};

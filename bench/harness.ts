@@ -5,7 +5,7 @@
  */
 
 import type { ApiKeyRecord, Services } from "../src/ports.ts";
-import { memoryServices } from "../test/support/memory-services.ts";
+import { keyRecord, memoryServices } from "../test/support/memory-services.ts";
 import { createBareApp } from "./bare-app.ts";
 
 export { type BenchCase, benchCases } from "./cases.ts";
@@ -31,17 +31,11 @@ export const ENV = {
 	RATE_LIMIT_FLUSH_MS: "0",
 };
 
-const RECORD: ApiKeyRecord = {
+const RECORD: ApiKeyRecord = keyRecord({
 	id: "0b5c8f8e-3a35-4c55-9b0e-5a1f2d3c4b5a",
 	projectId: "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6",
 	projectName: "bench",
-	allowedOrigins: [],
-	rateLimit: null,
-	expiresAt: null,
-	revokedAt: null,
-	drainSecret: null,
-	vercelVerify: null,
-};
+});
 
 /** The project of the bench's key: where the source-map benches put their maps. */
 export const BENCH_PROJECT_ID = RECORD.projectId;

@@ -58,7 +58,9 @@ export interface RateLimiter {
 	limit(identifier: string, perMinute: number, rate: number): Promise<LimitAnswer>;
 }
 
-export type EventTable = "logs" | "errors" | "spans" | "llm_usage" | "web_vitals" | "web_events";
+/** The ClickHouse tables rows go to (migrations/clickhouse/). */
+export const EVENT_TABLES = ["logs", "errors", "spans", "llm_usage", "web_vitals", "web_events"] as const;
+export type EventTable = (typeof EVENT_TABLES)[number];
 
 export interface InsertOptions {
 	/** insert_deduplication_token: the same token never stores a second copy. */

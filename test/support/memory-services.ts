@@ -1,16 +1,17 @@
 import seed from "../../migrations/model_prices.json" with { type: "json" };
-import type {
-	ApiKeyRecord,
-	CachedKey,
-	CachedPrices,
-	EventTable,
-	FirstAttempt,
-	ModelPrice,
-	Services,
-	SourceMapStore,
-	SpilledChunk,
-	SpillStats,
-	UploadedMap,
+import {
+	type ApiKeyRecord,
+	type CachedKey,
+	type CachedPrices,
+	EVENT_TABLES,
+	type EventTable,
+	type FirstAttempt,
+	type ModelPrice,
+	type Services,
+	type SourceMapStore,
+	type SpilledChunk,
+	type SpillStats,
+	type UploadedMap,
 } from "../../src/ports.ts";
 import type { LimitAnswer } from "../../src/ratelimit/budget.ts";
 import { sha256Hex } from "../../src/util/hex.ts";
@@ -69,14 +70,7 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 	const ledger = new Map<string, FirstAttempt>();
 	const maps = new Map<string, StoredMap>();
 	const spilled: SpilledChunk[] = [];
-	const inserted: Record<EventTable, object[]> = {
-		logs: [],
-		errors: [],
-		spans: [],
-		llm_usage: [],
-		web_vitals: [],
-		web_events: [],
-	};
+	const inserted = Object.fromEntries(EVENT_TABLES.map((t) => [t, []])) as unknown as Record<EventTable, object[]>;
 	const calls = new Map<string, number>();
 	const down = new Set<keyof Services>();
 	const keep = options.keepRows ?? true;
@@ -288,20 +282,25 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 		prices,
 		async addKey(fields = {}) {
 			const key = `dt_memory${String(++keys).padStart(8, "0")}${crypto.randomUUID().replaceAll("-", "")}`;
-			const rec: ApiKeyRecord = {
-				id: crypto.randomUUID(),
-				projectId: crypto.randomUUID(),
-				projectName: "memory",
-				allowedOrigins: [],
-				rateLimit: null,
-				expiresAt: null,
-				revokedAt: null,
-				drainSecret: null,
-				vercelVerify: null,
-				...fields,
-			};
+			const rec = keyRecord({ id: crypto.randomUUID(), projectId: crypto.randomUUID(), ...fields });
 			records.set(await sha256Hex(key), rec);
 			return { key, record: rec };
 		},
+	};
+}
+
+/** A key's record with nothing set beyond what is given: no origins, limit, expiry, revocation or drain secret. */
+export function keyRecord(fields: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+	return {
+		id: "00000000-0000-4000-8000-000000000000",
+		projectId: "00000000-0000-4000-8000-000000000001",
+		projectName: "memory",
+		allowedOrigins: [],
+		rateLimit: null,
+		expiresAt: null,
+		revokedAt: null,
+		drainSecret: null,
+		vercelVerify: null,
+		...fields,
 	};
 }

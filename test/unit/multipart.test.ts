@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { join } from "../../src/sourcemaps/map-json.ts";
 import { MultipartError, MultipartReader, multipartBoundary } from "../../src/sourcemaps/multipart.ts";
 
 // The upload's multipart reader against bodies built by hand, cut into pieces anywhere (one byte at a time too):
@@ -22,13 +23,7 @@ function body(boundary: string, parts: Part[], preamble = ""): Uint8Array {
 		pieces.push(p.content, utf8.encode("\r\n"));
 	}
 	pieces.push(utf8.encode(`--${boundary}--\r\nepilogue`));
-	const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-	let at = 0;
-	for (const p of pieces) {
-		out.set(p, at);
-		at += p.byteLength;
-	}
-	return out;
+	return join(pieces);
 }
 
 function stream(bytes: Uint8Array, cuts: number[]): ReadableStream<Uint8Array> {

@@ -11,6 +11,7 @@ import {
 import { join, MapScanner } from "../../src/sourcemaps/map-json.ts";
 import { normaliseMapName } from "../../src/sourcemaps/names.ts";
 import { mapNameFor } from "../../src/sourcemaps/resolve.ts";
+import { vlq } from "../fixtures/synthetic-map.ts";
 import fixtures from "../worker/fixtures/sourcemaps.json";
 
 // The upload-time index must answer exactly what @jridgewell/trace-mapping answers for the same map, and cost
@@ -319,20 +320,8 @@ describe("names", () => {
 	});
 });
 
-// The VLQ encoder the source map spec describes, for the random maps above (the library under test decodes).
+// The random maps above, encoded with the spec's VLQ (test/fixtures/synthetic-map.ts; the code under test decodes).
 function encode(lines: (number | undefined)[][][]): string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const vlq = (n: number) => {
-		let v = n < 0 ? (-n << 1) | 1 : n << 1;
-		let out = "";
-		do {
-			let digit = v & 31;
-			v >>>= 5;
-			if (v > 0) digit |= 32;
-			out += chars[digit];
-		} while (v > 0);
-		return out;
-	};
 	const state = [0, 0, 0, 0, 0];
 	return lines
 		.map((segs) => {

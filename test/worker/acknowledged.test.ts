@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EVENT_TABLES, type EventTable } from "../../src/ports.ts";
 import { logsProtobuf, tracesProtobuf, type Value, type WireLog, type WireSpan } from "../fixtures/otlp-wire.ts";
 import { call, createKey, storedRows, type TestKey } from "./helpers.ts";
 
@@ -12,7 +13,7 @@ import { call, createKey, storedRows, type TestKey } from "./helpers.ts";
 const RUNS = Number(env.PROPERTY_RUNS);
 const SEED = Number(env.PROPERTY_SEED);
 
-type Table = "logs" | "errors" | "spans" | "llm_usage" | "web_vitals" | "web_events";
+type Table = EventTable;
 type Row = Record<string, unknown>;
 /** A column's expected value; RECEIVED: the row's own received_at; a Subset: these keys of the JSON text. */
 const RECEIVED = Symbol("received_at");
@@ -630,14 +631,7 @@ describe("every 200 is stored: a property over every ingest route", () => {
 		await fc.assert(
 			fc.asyncProperty(scenario, async ({ requests, collidingRequestIds }) => {
 				const k = await createKey({ rateLimit: 1_000_000 });
-				const expected: Record<Table, Expected[]> = {
-					logs: [],
-					errors: [],
-					spans: [],
-					llm_usage: [],
-					web_vitals: [],
-					web_events: [],
-				};
+				const expected = Object.fromEntries(EVENT_TABLES.map((t) => [t, []])) as unknown as Record<Table, Expected[]>;
 				const stored: { path: string; key: string; body: Uint8Array }[] = [];
 				for (const [i, p] of requests.entries()) {
 					const requestId = collidingRequestIds ? "the-same-request-id" : `r-${i}`;
