@@ -1,17 +1,35 @@
-import { type ClickHouseClient, ClickHouseError, createClient } from "@clickhouse/client-web";
+import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { Config } from "../config.ts";
 import { type EventTable, type EventWriter, InsertError, type InsertFailure, type InsertOptions } from "../ports.ts";
 
 const INSERT_TIMEOUT_MS = 10_000;
 
-export function createClickHouse(config: Config["clickhouse"]): ClickHouseClient {
-	return createClient({
-		url: config.url,
-		username: config.user,
-		password: config.password,
-		database: config.database,
-		request_timeout: INSERT_TIMEOUT_MS,
-	});
+type ClickHouseModule = typeof import("@clickhouse/client-web");
+type ClickHouseErrorClass = ClickHouseModule["ClickHouseError"];
+
+/**
+ * The client and its error class, made on first use. Nothing a request awaits needs ClickHouse (its rows are written
+ * in waitUntil, after the answer), so the client's modules are loaded then, not at startup, where they were a tenth
+ * of what a new isolate evaluates. A dynamic import() is evaluated lazily in the bundle.
+ */
+export type ClickHouseLoader = () => Promise<{ client: ClickHouseClient; ClickHouseError: ClickHouseErrorClass }>;
+
+export function createClickHouse(config: Config["clickhouse"]): ClickHouseLoader {
+	let made: Awaited<ReturnType<ClickHouseLoader>> | undefined;
+	return async () => {
+		if (made === undefined) {
+			const { createClient, ClickHouseError } = await import("@clickhouse/client-web");
+			const client = createClient({
+				url: config.url,
+				username: config.user,
+				password: config.password,
+				database: config.database,
+				request_timeout: INSERT_TIMEOUT_MS,
+			});
+			made ??= { client, ClickHouseError };
+		}
+		return made;
+	};
 }
 
 /** Server-side conditions that pass: overload, timeouts, replicas and keeper, cancelled or unknown-status inserts. */
@@ -55,8 +73,8 @@ const DATA_CODES = new Set([
 	"376", // CANNOT_PARSE_UUID
 ]);
 
-/** What a failed insert means for delivery (ports.ts InsertFailure), read from the client's error. */
-export function insertFailure(err: unknown): InsertFailure {
+/** What a failed insert means for delivery (ports.ts InsertFailure), read from the client's error (of its class). */
+export function insertFailure(err: unknown, ClickHouseError: ClickHouseErrorClass): InsertFailure {
 	if (err instanceof ClickHouseError) {
 		if (TRANSIENT_CODES.has(err.code)) return "transient";
 		if (DATA_CODES.has(err.code)) return "data";
@@ -68,15 +86,16 @@ export function insertFailure(err: unknown): InsertFailure {
 
 /** Writes rows with server-side batching (async_insert) and waits for the server to confirm them. */
 export class ClickHouseEventWriter implements EventWriter {
-	readonly #client: ClickHouseClient;
-	constructor(client: ClickHouseClient) {
-		this.#client = client;
+	readonly #clickhouse: ClickHouseLoader;
+	constructor(clickhouse: ClickHouseLoader) {
+		this.#clickhouse = clickhouse;
 	}
 
 	async insert(table: EventTable, rows: readonly object[], opts: InsertOptions = {}): Promise<void> {
 		if (rows.length === 0) return;
+		const { client, ClickHouseError } = await this.#clickhouse();
 		try {
-			await this.#client.insert({
+			await client.insert({
 				table,
 				values: rows as object[],
 				format: "JSONEachRow",
@@ -90,12 +109,12 @@ export class ClickHouseEventWriter implements EventWriter {
 				},
 			});
 		} catch (err) {
-			throw new InsertError(insertFailure(err), err instanceof Error ? err.message : String(err));
+			throw new InsertError(insertFailure(err, ClickHouseError), err instanceof Error ? err.message : String(err));
 		}
 	}
 
 	async ping(): Promise<void> {
-		const result = await this.#client.ping();
+		const result = await (await this.#clickhouse()).client.ping();
 		if (!result.success) throw result.error;
 	}
 }

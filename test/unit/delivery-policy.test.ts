@@ -33,9 +33,9 @@ describe("insertFailure (the ClickHouse writer's verdict) and classify (what del
 		["a 5xx without a ClickHouse body", new Error("502 Bad Gateway"), "transient"],
 		["a non-Error", "boom", "transient"],
 	])("%s: %s", (_, err, expected) => {
-		expect(insertFailure(err)).toBe(expected);
+		expect(insertFailure(err, ClickHouseError)).toBe(expected);
 		// The writer rejects with the verdict; delivery reads it from there, and takes anything else as transient.
-		expect(classify(new InsertError(insertFailure(err), "x"))).toBe(expected);
+		expect(classify(new InsertError(insertFailure(err, ClickHouseError), "x"))).toBe(expected);
 		expect(classify(err)).toBe("transient");
 	});
 });
