@@ -1,7 +1,8 @@
 import { bracketsAtLeast, depthExceeds } from "./json-object.ts";
 import { LIMITS, MAX_COST, MAX_COUNT, MAX_TIME, MIN_TIME } from "./limits.ts";
 import { clickhouseTime, type ErrorRow, isoTime, type LogRow, NOTHING_CLIPPED, type Provenance } from "./rows.ts";
-import { ISO_DATETIME, type LlmPayload, LOG_LEVELS, SEVERITIES, SPAN_STATUSES, type SpanPayload } from "./schemas.ts";
+import type { LlmPayload, SpanPayload } from "./schemas.ts";
+import { ISO_DATETIME, LOG_LEVELS, SEVERITIES, SPAN_STATUSES } from "./wire.ts";
 
 // The fast path of validation: plain checks that accept a body only when the zod schemas of schemas.ts would,
 // and produce the same output. Anything else (invalid, or merely unusual) bails out to zod, which decides and

@@ -142,3 +142,43 @@ describe("the layering README describes", () => {
 		]);
 	});
 });
+
+/** The imports evaluated with a file: static ones that are not type-only (an `import()` waits for its first call). */
+function evaluatedImportsOf(file: string, text: string): string[] {
+	const out: string[] = [];
+	const statement = /(?:^|\n)\s*(import|export)\s+(type\s)?[^;]*?\sfrom\s+"([^"]+)"|(?:^|\n)\s*import\s+"([^"]+)"/g;
+	for (const m of text.matchAll(statement)) {
+		if (m[2]) continue;
+		const spec = (m[3] ?? m[4]) as string;
+		out.push(spec.startsWith(".") ? normalize(join(dirname(file), spec)) : spec);
+	}
+	return out;
+}
+
+/** Everything a new isolate evaluates before its first request: the entry's evaluated imports, transitively. */
+function startupClosure(): Set<string> {
+	const seen = new Set<string>();
+	const visit = (file: string) => {
+		if (seen.has(file)) return;
+		seen.add(file);
+		if (!file.endsWith(".ts")) return; // a package
+		for (const to of evaluatedImportsOf(file, readFileSync(join(ROOT, file), "utf8"))) visit(to);
+	};
+	visit("index.ts");
+	return seen;
+}
+
+describe("what a new isolate evaluates (README Performance)", () => {
+	it("is not zod: the contract's schemas and zod load with the first body the fast paths do not take", () => {
+		const closure = startupClosure();
+		expect(closure.has("http/intake.ts")).toBe(true);
+		expect([...closure].filter((f) => f === "zod" || f.startsWith("zod/"))).toEqual([]);
+		expect([...closure].filter((f) => f === "ingest/schemas.ts" || f === "otlp/decode-json.ts")).toEqual([]);
+	});
+
+	it("tells a static import from a dynamic or type-only one", () => {
+		const text =
+			'import * as z from "zod/mini";\nimport type { A } from "./a.ts";\nimport { b } from "./b.ts";\nimport "./c.ts";\nconst d = () => import("./d.ts");';
+		expect(evaluatedImportsOf("ingest/x.ts", text)).toEqual(["zod/mini", "ingest/b.ts", "ingest/c.ts"]);
+	});
+});

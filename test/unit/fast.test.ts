@@ -6,7 +6,8 @@ import { Clips } from "../../src/ingest/clip.ts";
 import { type FastPath, fastErrorRow, fastLlm, fastLogRows, fastSpan } from "../../src/ingest/fast.ts";
 import { LIMITS, MAX_COST, MAX_COUNT, MAX_TIME, MIN_TIME } from "../../src/ingest/limits.ts";
 import { clickhouseTime, errorRow, llmRow, logRows, type Provenance, spanRow } from "../../src/ingest/rows.ts";
-import { clipBounds, ErrorBody, LlmBody, LogsBody, SpanBody } from "../../src/ingest/schemas.ts";
+import { clipBounds, ErrorBody, isoDatetime, LlmBody, LogsBody, SpanBody } from "../../src/ingest/schemas.ts";
+import { ISO_DATETIME } from "../../src/ingest/wire.ts";
 
 // The fast path of validation (src/ingest/fast.ts) against zod, which stays the one definition of the contract.
 // Soundness: whenever the fast path returns a body, zod accepts the same input and outputs an equal one.
@@ -60,7 +61,7 @@ interface Def {
 	precision?: number | null;
 }
 
-/** A zod object's fields (the schemas are built on first use: reading `.shape` builds them). */
+/** A zod object's fields. */
 function shapeOf(schema: unknown, at = "body"): Shape {
 	const def = (schema as Schema)._zod.def;
 	if (def.type !== "object" || def.shape === undefined) throw new Error(`${at}: not an object schema`);
@@ -942,6 +943,11 @@ describe("fast path examples", () => {
 			}
 		}
 		expect(checked).toBeGreaterThan(40);
+	});
+
+	it("tests timestamps with the very pattern zod tests them with", () => {
+		const zods = isoDatetime._zod.def.pattern as RegExp;
+		expect([zods.source, zods.flags]).toEqual([ISO_DATETIME.source, ISO_DATETIME.flags]);
 	});
 
 	it("fails loudly on a schema it has no generator for", () => {

@@ -3,8 +3,8 @@ import { type Intake, jsonOf } from "../../http/intake.ts";
 import { zodParse } from "../../http/validation.ts";
 import { Clips } from "../../ingest/clip.ts";
 import { fastErrorRow } from "../../ingest/fast.ts";
+import { loadSchemas } from "../../ingest/load-schemas.ts";
 import { errorRow } from "../../ingest/rows.ts";
-import { ErrorBody } from "../../ingest/schemas.ts";
 import { fingerprintResolved } from "../../sourcemaps/fingerprint.ts";
 
 /** POST /ingest/errors: one error, fingerprinted (through its source maps, when the project uploaded some). */
@@ -16,7 +16,7 @@ export const errors: Intake<"json"> = {
 		// Straight from JSON to the row on the fast path; zod decides (and renders the 400) otherwise.
 		const clips = new Clips();
 		// A clipped stack is fingerprinted as stored: the same error sent again, clipped the same, groups the same.
-		const row = fastErrorRow(json, p) ?? errorRow(zodParse(ErrorBody, json), "", p, clips);
+		const row = fastErrorRow(json, p) ?? errorRow(zodParse((await loadSchemas()).ErrorBody, json), "", p, clips);
 		// Frames with an uploaded map are fingerprinted as their original code, so a rebuild groups the same.
 		const { fingerprint, resolved } = await fingerprintResolved({
 			errorMessage: row.error_message,
