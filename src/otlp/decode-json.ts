@@ -1,22 +1,20 @@
 import * as z from "zod/mini";
 import "../util/zod-locale.ts";
 import {
-	type Attributes,
-	type AttrValue,
-	emptyAttributes,
-	type LogRecord,
-	type LogsRequest,
-	MAX_VALUE_DEPTH,
-	type ResourceItems,
-	type Scope,
-	type Span,
-	type TracesRequest,
-} from "./model.ts";
+	type AnyValueJson,
+	type KeyValueJson,
+	type LogsJson,
+	logsOf,
+	REQUEST_DEPTH,
+	type TracesJson,
+	tooDeep,
+	tracesOf,
+} from "./json-map.ts";
+import type { LogsRequest, TracesRequest } from "./model.ts";
 
-// OTLP/JSON (the protobuf JSON mapping with lowerCamelCase keys, hex ids, 64-bit integers as strings or numbers).
-// These schemas check the structure (a wrong type is a malformed request) and document it in /openapi.json;
-// field values an item cannot be stored with (bad ids, times) reject that item only.
-// zod/mini (functional form), like the ingest schemas, so the bundle carries only what is used.
+// The OTLP/JSON schemas: they check a request's structure (a wrong type is a malformed request, and the first issue
+// is its 400's message) and document it in /openapi.json. A request the fast path (json-fast.ts) takes never comes
+// here; this module is loaded for the others (otlp/export.ts). zod/mini (functional form), like the ingest schemas.
 
 const optional = z.optional;
 
@@ -24,20 +22,6 @@ const optional = z.optional;
 const Int64 = z.union([z.string(), z.number()]);
 /** Enums are integers in OTLP/JSON; the proto names are accepted too. */
 const Enum = z.union([z.number(), z.string()]);
-
-export interface AnyValueJson {
-	stringValue?: string | undefined;
-	boolValue?: boolean | undefined;
-	intValue?: string | number | undefined;
-	doubleValue?: number | string | undefined;
-	bytesValue?: string | undefined;
-	arrayValue?: { values?: AnyValueJson[] | undefined } | undefined;
-	kvlistValue?: { values?: KeyValueJson[] | undefined } | undefined;
-}
-export interface KeyValueJson {
-	key?: string | undefined;
-	value?: AnyValueJson | undefined;
-}
 
 export const OtlpAnyValue: z.ZodMiniType<AnyValueJson> = z.lazy(() =>
 	z.object({
@@ -122,105 +106,6 @@ export const ExportLogsServiceResponse = z.object({
 /** google.rpc.Status, the body of OTLP error responses. */
 export const OtlpStatus = z.object({ code: z.number().check(z.int()), message: z.string() });
 
-type JsonValue = unknown;
-
-/** Depth of nested arrays/objects beyond `limit`? Checked before the recursive schema runs. */
-function tooDeep(value: JsonValue, limit: number): boolean {
-	if (limit < 0) return true;
-	if (value === null || typeof value !== "object") return false;
-	for (const v of Object.values(value)) if (tooDeep(v, limit - 1)) return true;
-	return false;
-}
-
-const HEX_ID = /^(?:[0-9a-fA-F]{2})*$/;
-/** "" stays absent; anything but an even run of hex digits is invalid (null). */
-function hexId(value: string | undefined): string | null {
-	if (value === undefined) return "";
-	return HEX_ID.test(value) ? value.toLowerCase() : null;
-}
-
-function nanos(value: string | number | undefined): bigint | null {
-	if (value === undefined) return 0n;
-	// A JSON number (the mapping allows one) beyond 2^53 arrives rounded to a double: within 256 ns of the
-	// time sent, far below the milliseconds stored.
-	if (typeof value === "number") return Number.isInteger(value) && value >= 0 && value < 2 ** 64 ? BigInt(value) : null;
-	return /^\d{1,20}$/.test(value) ? BigInt(value) : null;
-}
-
-function int64(value: string | number): number | string {
-	if (typeof value === "number") return value;
-	if (!/^-?\d+$/.test(value)) return value;
-	const n = Number(value);
-	return Number.isSafeInteger(n) ? n : value;
-}
-
-function anyValue(v: AnyValueJson): AttrValue {
-	if (v.stringValue !== undefined) return v.stringValue;
-	if (v.boolValue !== undefined) return v.boolValue;
-	if (v.intValue !== undefined) return int64(v.intValue);
-	if (v.doubleValue !== undefined) return typeof v.doubleValue === "number" ? v.doubleValue : Number(v.doubleValue);
-	if (v.bytesValue !== undefined) return v.bytesValue;
-	if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(anyValue);
-	if (v.kvlistValue !== undefined) return attributes(v.kvlistValue.values);
-	return null;
-}
-
-function attributes(list: KeyValueJson[] | undefined): Attributes {
-	const out = emptyAttributes();
-	for (const kv of list ?? []) out[kv.key ?? ""] = kv.value === undefined ? null : anyValue(kv.value);
-	return out;
-}
-
-function scope(s: z.output<typeof InstrumentationScope>): Scope {
-	return { name: s?.name ?? "", version: s?.version ?? "", attributes: attributes(s?.attributes) };
-}
-
-const SPAN_KINDS: Record<string, number> = {
-	SPAN_KIND_UNSPECIFIED: 0,
-	SPAN_KIND_INTERNAL: 1,
-	SPAN_KIND_SERVER: 2,
-	SPAN_KIND_CLIENT: 3,
-	SPAN_KIND_PRODUCER: 4,
-	SPAN_KIND_CONSUMER: 5,
-};
-const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
-const SEVERITY_NAMES = [
-	"UNSPECIFIED",
-	"TRACE",
-	"TRACE2",
-	"TRACE3",
-	"TRACE4",
-	"DEBUG",
-	"DEBUG2",
-	"DEBUG3",
-	"DEBUG4",
-	"INFO",
-	"INFO2",
-	"INFO3",
-	"INFO4",
-	"WARN",
-	"WARN2",
-	"WARN3",
-	"WARN4",
-	"ERROR",
-	"ERROR2",
-	"ERROR3",
-	"ERROR4",
-	"FATAL",
-	"FATAL2",
-	"FATAL3",
-	"FATAL4",
-];
-
-/** A span kind by its proto name or its short name ("server", as Vercel's trace drain example writes it). */
-const spanKind = (name: string) => SPAN_KINDS[name] ?? SPAN_KINDS[`SPAN_KIND_${name.toUpperCase()}`];
-
-function enumValue(value: string | number | undefined, names: (name: string) => number | undefined): number {
-	if (value === undefined) return 0;
-	if (typeof value === "number") return Number.isInteger(value) ? value : 0;
-	return names(value) ?? 0;
-}
-
 export type JsonDecodeResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 function describe(error: z.core.$ZodError): string {
@@ -228,66 +113,20 @@ function describe(error: z.core.$ZodError): string {
 	return issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "invalid request";
 }
 
-function parse<S extends z.ZodMiniType>(schema: S, json: unknown): JsonDecodeResult<z.output<S>> {
-	if (tooDeep(json, MAX_VALUE_DEPTH * 3 + 10)) return { ok: false, message: "request nested too deeply" };
+function parse<T>(schema: z.ZodMiniType<T>, json: unknown): JsonDecodeResult<T> {
+	if (tooDeep(json, REQUEST_DEPTH)) return { ok: false, message: "request nested too deeply" };
 	const result = schema.safeParse(json);
 	return result.success ? { ok: true, value: result.data } : { ok: false, message: describe(result.error) };
 }
 
+/** The spans of an OTLP/JSON traces request, or what is wrong with it (the first issue zod finds). */
 export function decodeTracesJson(json: unknown): JsonDecodeResult<TracesRequest> {
-	const parsed = parse(ExportTraceServiceRequest, json);
-	if (!parsed.ok) return parsed;
-	const value = (parsed.value.resourceSpans ?? []).map(
-		(rs): ResourceItems<Span> => ({
-			resource: attributes(rs.resource?.attributes),
-			scopes: (rs.scopeSpans ?? []).map((ss) => ({
-				scope: scope(ss.scope),
-				items: (ss.spans ?? []).map(
-					(s): Span => ({
-						traceId: hexId(s.traceId),
-						spanId: hexId(s.spanId),
-						parentSpanId: hexId(s.parentSpanId),
-						name: s.name ?? "",
-						kind: enumValue(s.kind, spanKind),
-						start: nanos(s.startTimeUnixNano),
-						end: nanos(s.endTimeUnixNano),
-						attributes: attributes(s.attributes),
-						statusCode: enumValue(s.status?.code, (n) => STATUS_CODES[n]),
-						statusMessage: s.status?.message ?? "",
-					}),
-				),
-			})),
-		}),
-	);
-	return { ok: true, value };
+	const parsed = parse<TracesJson>(ExportTraceServiceRequest, json);
+	return parsed.ok ? { ok: true, value: tracesOf(parsed.value) } : parsed;
 }
 
+/** The log records of an OTLP/JSON logs request, or what is wrong with it. */
 export function decodeLogsJson(json: unknown): JsonDecodeResult<LogsRequest> {
-	const parsed = parse(ExportLogsServiceRequest, json);
-	if (!parsed.ok) return parsed;
-	const value = (parsed.value.resourceLogs ?? []).map(
-		(rl): ResourceItems<LogRecord> => ({
-			resource: attributes(rl.resource?.attributes),
-			scopes: (rl.scopeLogs ?? []).map((sl) => ({
-				scope: scope(sl.scope),
-				items: (sl.logRecords ?? []).map(
-					(l): LogRecord => ({
-						time: nanos(l.timeUnixNano),
-						observedTime: nanos(l.observedTimeUnixNano),
-						severityNumber: enumValue(l.severityNumber, (n) => {
-							const i = SEVERITY_NAMES.indexOf(n.replace(/^SEVERITY_NUMBER_/, ""));
-							return i === -1 ? undefined : i;
-						}),
-						severityText: l.severityText ?? "",
-						body: l.body === undefined ? undefined : anyValue(l.body),
-						attributes: attributes(l.attributes),
-						traceId: hexId(l.traceId),
-						spanId: hexId(l.spanId),
-						eventName: l.eventName ?? "",
-					}),
-				),
-			})),
-		}),
-	);
-	return { ok: true, value };
+	const parsed = parse<LogsJson>(ExportLogsServiceRequest, json);
+	return parsed.ok ? { ok: true, value: logsOf(parsed.value) } : parsed;
 }

@@ -1,9 +1,10 @@
 import type { z } from "zod/mini";
 import { Clips } from "../ingest/clip.ts";
+import { fastLlm, fastLogRows, fastSpan } from "../ingest/fast.ts";
 import { LIMITS } from "../ingest/limits.ts";
 import { noRejections, type Rejections, reject } from "../ingest/rejections.ts";
 import { type LogRow, llmRow, logRows, type Provenance, spanRow } from "../ingest/rows.ts";
-import { LlmBody, LogsBody, SpanBody } from "../ingest/schemas.ts";
+import type { LlmPayload, LogsPayload, SpanPayload } from "../ingest/schemas.ts";
 import { DETAIL_FIELDS, needsPrice, tokenDetails, type Unpriced, unpriced } from "../prices/apply.ts";
 import { clip } from "../util/text.ts";
 import { itemMetadata, lookup, members, sharedAllowance, sharedAttributes } from "./attributes.ts";
@@ -74,6 +75,27 @@ function reason(error: { issues: readonly z.core.$ZodIssue[] }, strip?: RegExp):
 
 const note = (m: Mapped<unknown>, why: string) => reject(m.rejected, why);
 
+type Schemas = typeof import("../ingest/schemas.ts");
+type Checked<T> = { success: true; data: T } | { success: false; error: { issues: readonly z.core.$ZodIssue[] } };
+
+/** Thrown when an item needs zod and its schemas are not at hand: toRows() loads them and maps the request again. */
+export const NEEDS_SCHEMAS: unique symbol = Symbol("needs schemas");
+
+/**
+ * How an item is checked: as by POST /ingest/traces, /ingest/logs and /ingest/llm, the fast path (src/ingest/fast.ts)
+ * first and zod when it declines; `fast: false` (tests) asks zod for every item.
+ */
+export interface ItemChecks {
+	schemas: Schemas | undefined;
+	fast?: boolean;
+}
+
+function check<T>(fast: T | undefined, checks: ItemChecks, zod: (schemas: Schemas) => Checked<T>): Checked<T> {
+	if (fast !== undefined) return { success: true, data: fast };
+	if (!checks.schemas) throw NEEDS_SCHEMAS;
+	return zod(checks.schemas);
+}
+
 function idProblem(name: string, hex: string | null, bytes: number, optional: boolean): string | undefined {
 	if (hex === null) return `${name} is not hex`;
 	if (optional && hex === "") return undefined;
@@ -108,12 +130,13 @@ function genAiRow(
 	durationMs: number,
 	p: Provenance,
 	c: Clips,
+	checks: ItemChecks,
 ): void {
 	const a = (key: string) => lookup(key, ...layers);
 	const model = str(a("gen_ai.response.model")) ?? str(a("gen_ai.request.model"));
 	if (model === undefined) return;
 	const operation = str(a("gen_ai.operation.name"));
-	const parsed = LlmBody.safeParse({
+	const record = {
 		...ids,
 		model,
 		provider: str(a("gen_ai.provider.name")) ?? str(a("gen_ai.system")) ?? "unknown",
@@ -123,7 +146,9 @@ function genAiRow(
 		cost_usd: num(a("gen_ai.usage.cost_usd")) ?? num(a("gen_ai.usage.cost")) ?? 0,
 		latency_ms: durationMs,
 		metadata: { trace_id: s.traceId, span_id: s.spanId },
-	});
+	};
+	const fast = checks.fast === false ? undefined : fastLlm(record);
+	const parsed = check<LlmPayload>(fast, checks, (zod) => zod.LlmBody.safeParse(record));
 	if (!parsed.success) return;
 	const row = llmRow(parsed.data, p, c);
 	m.llm.push(row);
@@ -137,7 +162,7 @@ function genAiRow(
  * spans rows (and llm_usage rows for GenAI spans), each validated by the same schema as POST /ingest/traces;
  * metadata from src/otlp/attributes.ts (bounded, shared attributes serialised once per scope).
  */
-export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number): Mapped<object> {
+export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number, checks: ItemChecks): Mapped<object> {
 	const m: Mapped<object> = { rows: [], llm: [], pricing: [], rejected: noRejections(), clips: new Clips() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
@@ -159,7 +184,7 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 				const extra: Attributes = { "span.kind": SPAN_KINDS[s.kind] ?? String(s.kind) };
 				if (s.statusMessage) extra["otel.status_description"] = s.statusMessage;
 				const metadata = itemMetadata(shared, s.attributes, extra);
-				const parsed = SpanBody.safeParse({
+				const body = {
 					...ids,
 					trace_id: s.traceId,
 					span_id: s.spanId,
@@ -168,7 +193,9 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 					start_time: new Date(Number(start / NS_PER_MS)).toISOString(),
 					duration_ms: durationMs,
 					status: s.statusCode === 2 ? "error" : "ok",
-				});
+				};
+				const fast = checks.fast === false ? undefined : fastSpan(body);
+				const parsed = check<SpanPayload>(fast, checks, (zod) => zod.SpanBody.safeParse(body));
 				if (!parsed.success) {
 					note(m, reason(parsed.error));
 					continue;
@@ -178,7 +205,7 @@ export function spansToRows(req: TracesRequest, p: Provenance, bodyBytes: number
 				const row = spanRow(parsed.data, p, m.clips);
 				row.metadata = metadata.text;
 				m.rows.push(row);
-				genAiRow(m, [s.attributes, scope.attributes, resource], s, ids, parsed.data.duration_ms, p, m.clips);
+				genAiRow(m, [s.attributes, scope.attributes, resource], s, ids, parsed.data.duration_ms, p, m.clips, checks);
 			}
 		}
 	}
@@ -226,7 +253,7 @@ function logProblem(l: LogRecord): string | undefined {
 }
 
 /** logs rows, each validated by the same schema as POST /ingest/logs; metadata as for spans. */
-export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): Mapped<LogRow> {
+export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number, checks: ItemChecks): Mapped<LogRow> {
 	const m: Mapped<LogRow> = { rows: [], llm: [], pricing: [], rejected: noRejections(), clips: new Clips() };
 	const allowance = sharedAllowance(bodyBytes, itemCount(req));
 	for (const { resource, scopes } of req) {
@@ -259,14 +286,23 @@ export function logsToRows(req: LogsRequest, p: Provenance, bodyBytes: number): 
 					span_id: l.spanId || undefined,
 					context: scope.name || undefined,
 				};
-				const parsed = LogsBody.safeParse({ ...ids, logs: [entry] });
-				if (!parsed.success) {
-					note(m, reason(parsed.error, /^logs\.0\.?/));
-					continue;
+				const body = { ...ids, logs: [entry] };
+				// The fast path's rows are whole (nothing clipped): taken only when the shared parts were not clipped either.
+				const whole = checks.fast !== false && !metadata.clipped && !ids.releaseClipped;
+				const fast = whole ? fastLogRows(body, p) : undefined;
+				let rows: LogRow[];
+				if (fast) rows = fast;
+				else {
+					const parsed = check<LogsPayload>(undefined, checks, (zod) => zod.LogsBody.safeParse(body));
+					if (!parsed.success) {
+						note(m, reason(parsed.error, /^logs\.0\.?/));
+						continue;
+					}
+					if (metadata.clipped) m.clips.note("metadata");
+					noteRelease(ids, m.clips);
+					rows = logRows(parsed.data, p, m.clips);
 				}
-				if (metadata.clipped) m.clips.note("metadata");
-				noteRelease(ids, m.clips);
-				for (const row of logRows(parsed.data, p, m.clips)) {
+				for (const row of rows) {
 					row.metadata = metadata.text;
 					m.rows.push(row);
 				}

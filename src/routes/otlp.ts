@@ -19,7 +19,7 @@ import { priceAll } from "../prices/apply.ts";
 import { vercelSignature, vercelVerify } from "./vercel.ts";
 
 type OtlpExport = typeof import("../otlp/export.ts");
-// Decoders, OTLP/JSON schemas and row mapping load on the first OTLP request (a dynamic import is evaluated
+// Decoders and row mapping load on the first OTLP request (a dynamic import is evaluated
 // lazily in the bundle): building them at startup would cost every new isolate, OTLP or not. The module object
 // is plain data shared by later requests; nothing request-bound.
 let loaded: OtlpExport | undefined;
@@ -99,10 +99,10 @@ function otlpExport(signal: Signal): Intake<Encoding> {
 			failure.kind === "undecodable_body" ? status400(encoding, failure.reason) : undefined,
 		async decode(body, p, lookups): Promise<Decoded> {
 			const otlp = await loadOtlpExport();
-			const request = otlp.decode(signal, body.format, body.decoded, body.text);
+			const request = await otlp.decode(signal, body.format, body.decoded, body.text);
 			if (!request.ok)
 				return { answer: { status: 400, reply: status400(body.format, request.message), outcome: "malformed_otlp" } };
-			const mapped = otlp.toRows(signal, request.value, p, body.decoded.byteLength);
+			const mapped = await otlp.toRows(signal, request.value, p, body.decoded.byteLength);
 			// GenAI spans without a cost of their own: the price table is asked only when there are some.
 			const priced = await priceAll(mapped.pricing, lookups.prices, p.receivedAt);
 			const rejected = rejectedCount(mapped.rejected);
