@@ -75,9 +75,9 @@ export function otlpTracesBody(n: number, variant = 0): string {
 	});
 }
 
-/** POST /v1/logs body, OTLP/JSON, with `n` log records. */
-export function otlpLogsBody(n: number): string {
-	const r = rng(2000 + n);
+/** POST /v1/logs body, OTLP/JSON, with `n` log records; another `variant` has other ids. */
+export function otlpLogsBody(n: number, variant = 0): string {
+	const r = rng(2000 + n + variant * 7919);
 	const logRecords = Array.from({ length: n }, (_, i) => ({
 		timeUnixNano: nanos(BASE_MS + i * 37),
 		severityNumber: 9,

@@ -16,8 +16,23 @@ export interface Provenance {
 }
 
 const DAY_MS = 86_400_000;
-let cachedDay = Number.NaN;
-let cachedDate = "";
+// Two days remembered: a request's rows carry the day they were received (received_at) and, mostly, the day they
+// happened; with one, a row alternating between them formatted a date twice.
+let lastDay = Number.NaN;
+let lastDate = "";
+let otherDay = Number.NaN;
+let otherDate = "";
+
+/** "YYYY-MM-DD" of a day since 1970. */
+function dateOf(day: number): string {
+	if (day === lastDay) return lastDate;
+	if (day === otherDay) return otherDate;
+	otherDay = lastDay;
+	otherDate = lastDate;
+	lastDay = day;
+	lastDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
+	return lastDate;
+}
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
@@ -26,15 +41,12 @@ export function clickhouseTime(time: number): string {
 	// Whole milliseconds, as the column keeps them: a fractional one (a drain's Python time.time()*1000) would be
 	// written "….001.5", which ClickHouse refuses after the request was acknowledged.
 	const ms = Math.floor(time);
-	// The rows of a batch mostly share their day: format the date once per day, the time of day by arithmetic.
+	// The rows of a batch mostly share their days: format a date once per day, the time of day by arithmetic.
 	const day = Math.floor(ms / DAY_MS);
-	if (day !== cachedDay) {
-		cachedDay = day;
-		cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
-	}
+	const date = dateOf(day);
 	const t = ms - day * DAY_MS;
 	const seconds = Math.floor(t / 1000);
-	return `${cachedDate} ${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(t % 1000)}`;
+	return `${date} ${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(t % 1000)}`;
 }
 
 export interface LogRow {

@@ -26,6 +26,18 @@ describe("clickhouseTime", () => {
 			{ numRuns: 20_000, seed: 42 },
 		);
 	});
+
+	it("formats times of a few days in any order (the dates it remembers) as the ISO form does", () => {
+		const reference = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 23);
+		const days = [Date.UTC(2026, 10, 26), Date.UTC(2026, 11, 3), Date.UTC(1999, 11, 31), Date.UTC(2000, 0, 1)];
+		const time = fc.tuple(fc.constantFrom(...days), fc.nat(86_399_999)).map(([day, ms]) => day + ms);
+		fc.assert(
+			fc.property(fc.array(time, { minLength: 1, maxLength: 12 }), (times) => {
+				for (const ms of times) expect(clickhouseTime(ms)).toBe(reference(ms));
+			}),
+			{ numRuns: 2_000, seed: 42 },
+		);
+	});
 });
 
 describe("clickhouseTime, literally", () => {
