@@ -1,12 +1,12 @@
 /**
- * The targets `npm run bench` judges PASS/MISS, with the previous round's figure beside each where issue 24's table
- * gives it (its "previous round" column). A target here is a limit on the figure the table shows in its ratio or
+ * The targets `npm run bench` judges PASS/MISS, with the previous round's figure beside each where the round's
+ * measurements give one (the "previous round" column). A target here is a limit on the figure the table shows in its ratio or
  * value column; the bench never fails on one (a benchmark is not a test).
  */
 
 export interface Target {
 	limit: number;
-	/** The previous round's figure, as issue 24 reports it ("" when it gives none). */
+	/** The previous round's figure ("" when none was measured). */
 	previous: string;
 }
 
@@ -31,7 +31,7 @@ export const FIXED_OVERHEAD: Record<"workerd" | "node", Target> = {
 	node: { limit: 2, previous: "" },
 };
 
-/** The gzipped bundle may not grow past what issue 24 measured (KiB). */
+/** The gzipped bundle may not grow past what the round began with (KiB). */
 export const BUNDLE_GZIP_KIB: Target = { limit: 140.9, previous: "123.5 KiB" };
 
 /** The worker's startup (script compile and evaluation in workerd), ms. */
