@@ -5,7 +5,7 @@
  * Prints, per kind, the median wall time per request in the isolate of the real app and of the floor.
  */
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
+import { startBenchWorker, workerJson } from "./bench-worker.ts";
 import { emitResult } from "./child.ts";
 import { COST_KINDS, type CostKindName } from "./cost-kinds.ts";
 import { median } from "./stats.ts";
@@ -21,17 +21,9 @@ export interface CostCpu {
 const ROUNDS = Number(process.env.BENCH_COST_ROUNDS ?? 9);
 const BATCH_MS = Number(process.env.BENCH_WORKERD_BATCH_MS ?? 100);
 
-const worker = await unstable_startWorker({
+const worker = await startBenchWorker({
 	entrypoint: join(import.meta.dirname, "cost-cpu-worker.ts"),
 	compatibilityDate: process.argv[2] ?? "2026-11-01",
-	build: { bundle: true, minify: true },
-	dev: {
-		server: { hostname: "127.0.0.1", port: 0 },
-		inspector: false,
-		persist: false,
-		watch: false,
-		logLevel: "none",
-	},
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
 	process.on(signal, () => {
@@ -39,15 +31,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 	});
 }
 
-async function get<T>(path: string): Promise<T> {
-	const res = await worker.fetch(`http://bench${path}`);
-	const text = await res.text();
-	if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 500)}`);
-	return JSON.parse(text) as T;
-}
+const get = <T>(path: string) => workerJson<T>(worker, path);
 
 try {
-	await worker.ready;
 	const out: CostCpu[] = [];
 	for (const kind of COST_KINDS) {
 		const k = await get<{ app: number; floor: number }>(`/calibrate?kind=${kind.name}&batchMs=${BATCH_MS}`);

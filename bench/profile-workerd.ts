@@ -4,7 +4,7 @@
  *   node --experimental-strip-types bench/profile-workerd.ts [case] [seconds]
  */
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
+import { startBenchWorker, workerJson } from "./bench-worker.ts";
 import { compatibilityDate } from "./bundle.ts";
 import { benchCases } from "./cases.ts";
 import { inclusiveTimes, type Profile, type ProfileNode, selfTimes } from "./cpu-profile.ts";
@@ -14,26 +14,14 @@ const seconds = Number(process.argv[3] ?? 5);
 if (!benchCases().some((c) => c.name === name)) throw new Error(`unknown case ${name}`);
 const port = 9300 + Math.floor(Math.random() * 500);
 
-const worker = await unstable_startWorker({
+const worker = await startBenchWorker({
 	entrypoint: join(import.meta.dirname, "workerd-bench.ts"),
 	compatibilityDate: compatibilityDate(),
-	build: { bundle: true, minify: false },
-	dev: {
-		server: { hostname: "127.0.0.1", port: 0 },
-		inspector: { port },
-		persist: false,
-		watch: false,
-		logLevel: "none",
-	},
+	minify: false,
+	inspectorPort: port,
 });
 try {
-	await worker.ready;
-	const call = async (path: string) => {
-		const res = await worker.fetch(`http://bench${path}`);
-		const text = await res.text();
-		if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
-		return JSON.parse(text);
-	};
+	const call = (path: string) => workerJson<{ app: number }>(worker, path);
 	const k = await call(`/calibrate?case=${name}&batchMs=50`);
 	const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string }[];
 	const url = targets[0]?.webSocketDebuggerUrl;

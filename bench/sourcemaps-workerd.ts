@@ -6,9 +6,9 @@
  *   node bench/sourcemaps-workerd.ts
  */
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
 import { buildIndex } from "../src/sourcemaps/index-format.ts";
 import { syntheticMap } from "../test/fixtures/synthetic-map.ts";
+import { type BenchWorker, startBenchWorker, workerJson } from "./bench-worker.ts";
 import { compatibilityDate } from "./bundle.ts";
 import { emitResult } from "./child.ts";
 import { BENCH_PROJECT_ID } from "./harness.ts";
@@ -23,14 +23,8 @@ if (!built.ok) throw new Error(`index: ${built.reason}`);
 const index = built.index;
 const stack = stackFor(map.maxColumn);
 
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
-
-async function post<T>(worker: Worker, path: string, body: string | Uint8Array<ArrayBuffer>): Promise<T> {
-	const res = await worker.fetch(`http://bench${path}`, { method: "POST", body });
-	const text = await res.text();
-	if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
-	return JSON.parse(text) as T;
-}
+const post = <T>(worker: BenchWorker, path: string, body: string | Uint8Array<ArrayBuffer>) =>
+	workerJson<T>(worker, path, body);
 
 interface Answer {
 	status: number;
@@ -39,20 +33,11 @@ interface Answer {
 }
 
 async function firstError(withMaps: boolean): Promise<Answer> {
-	const worker = await unstable_startWorker({
+	const worker = await startBenchWorker({
 		entrypoint: join(import.meta.dirname, "workerd-sourcemaps.ts"),
 		compatibilityDate: compatibilityDate(),
-		build: { bundle: true, minify: true },
-		dev: {
-			server: { hostname: "127.0.0.1", port: 0 },
-			inspector: false,
-			persist: false,
-			watch: false,
-			logLevel: "none",
-		},
 	});
 	try {
-		await worker.ready;
 		if (withMaps) await post(worker, `/seed?key=${BENCH_PROJECT_ID}|bench|${CHUNK}.map`, index);
 		await post<Answer>(worker, "/error", "Error: warm-up without frames");
 		const first = await post<Answer>(worker, "/error", stack);

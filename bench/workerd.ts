@@ -4,7 +4,7 @@
  *   node bench/workerd.ts [compatibility date]
  */
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
+import { type BenchWorker, startBenchWorker, workerJson } from "./bench-worker.ts";
 import { benchCases } from "./cases.ts";
 import { emitResult } from "./child.ts";
 import type { BatchSizes, RoundResult } from "./harness.ts";
@@ -15,7 +15,7 @@ const BATCH_MS = Number(process.env.BENCH_WORKERD_BATCH_MS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const compatibilityDate = process.argv[2] ?? "2026-11-01";
 
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+type Worker = BenchWorker;
 const live = new Set<Worker>();
 const stopAll = async () => {
 	await Promise.allSettled([...live].map((w) => w.dispose()));
@@ -28,20 +28,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 async function start(entrypoint: string, bundle: boolean): Promise<Worker> {
-	const worker = await unstable_startWorker({
-		entrypoint,
-		compatibilityDate,
-		build: { bundle, minify: true },
-		dev: {
-			server: { hostname: "127.0.0.1", port: 0 },
-			inspector: false,
-			persist: false,
-			watch: false,
-			logLevel: "none",
-		},
-	});
+	const worker = await startBenchWorker({ entrypoint, compatibilityDate, bundle });
 	live.add(worker);
-	await worker.ready;
 	return worker;
 }
 
@@ -50,12 +38,7 @@ async function stop(worker: Worker): Promise<void> {
 	await worker.dispose();
 }
 
-async function get<T>(worker: Worker, path: string): Promise<T> {
-	const res = await worker.fetch(`http://bench${path}`);
-	const text = await res.text();
-	if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 500)}`);
-	return JSON.parse(text) as T;
-}
+const get = workerJson;
 
 /** Request-path cost per case, measured in the isolate, app and floor interleaved. */
 async function micro() {
