@@ -2,7 +2,7 @@
  * What the source-map benches share (bench/sourcemaps.ts on Node, bench/workerd-sourcemaps.ts inside workerd): the
  * chunk, its 40-frame stack, the error request, and a SourceMapStore in memory.
  */
-import type { SourceMapStore } from "../src/ports.ts";
+import { OVER_BUDGET, type SourceMapStore } from "../src/ports.ts";
 import { API_KEY } from "./harness.ts";
 
 export const FRAMES = 40;
@@ -39,9 +39,10 @@ export function memoryStore(): SourceMapStore & { files: Map<string, Uint8Array>
 		async latestRelease(project, file) {
 			return latest.get(`${project}\n${file}`) ?? null;
 		},
-		async index(project, release, file) {
+		async index(project, release, file, afford) {
 			const bytes = files.get(`${project}\n${release}\n${file}`);
-			return bytes ? bytes.slice().buffer : null; // a fresh buffer, as R2's arrayBuffer() gives
+			if (!bytes) return null;
+			return afford && !afford(bytes.byteLength) ? OVER_BUDGET : bytes.slice().buffer; // a fresh buffer, as R2's arrayBuffer() gives
 		},
 	};
 }

@@ -220,6 +220,9 @@ export interface UploadedMap extends MapName {
 	bytes: number;
 }
 
+/** What SourceMapStore.index answers when `afford` refused the index's size: it was left unread. */
+export const OVER_BUDGET = "over_budget";
+
 /** The lookup index built from an uploaded map (src/sourcemaps/index-format.ts). */
 export interface MapIndex extends MapName {
 	index: Uint8Array<ArrayBuffer>;
@@ -242,7 +245,12 @@ export interface SourceMapStore {
 	/** The release that last uploaded this file name, or null. */
 	latestRelease(project: string, file: string): Promise<string | null>;
 	/** The lookup index of one map, or null when there is none (or it is larger than an isolate may cache). */
-	index(project: string, release: string, file: string): Promise<ArrayBuffer | null>;
+	index(
+		project: string,
+		release: string,
+		file: string,
+		afford?: (bytes: number) => boolean,
+	): Promise<ArrayBuffer | null | typeof OVER_BUDGET>;
 }
 
 /**

@@ -1,4 +1,11 @@
-import type { MapIndex, MapName, SourceMapBucket, SourceMapStore, UploadedMap } from "../ports.ts";
+import {
+	type MapIndex,
+	type MapName,
+	OVER_BUDGET,
+	type SourceMapBucket,
+	type SourceMapStore,
+	type UploadedMap,
+} from "../ports.ts";
 import { INDEX_BUDGET_BYTES } from "../sourcemaps/index-format.ts";
 import {
 	indexKey,
@@ -81,13 +88,23 @@ export class R2SourceMapStore implements SourceMapStore {
 		return object ? await object.text() : null;
 	}
 
-	async index(project: string, release: string, file: string): Promise<ArrayBuffer | null> {
+	async index(
+		project: string,
+		release: string,
+		file: string,
+		afford?: (bytes: number) => boolean,
+	): Promise<ArrayBuffer | null | typeof OVER_BUDGET> {
 		const object = await this.bucket.get(indexKey(project, release, file));
 		if (object === null) return null;
 		// Uploads refuse such an index now; one stored before would be read and decoded again by every error.
 		if (object.size > INDEX_BUDGET_BYTES) {
 			await object.body.cancel();
 			return null;
+		}
+		// Asked before the body is read: what the request could not afford is never in memory.
+		if (afford && !afford(object.size)) {
+			await object.body.cancel();
+			return OVER_BUDGET;
 		}
 		return await object.arrayBuffer();
 	}

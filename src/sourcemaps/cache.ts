@@ -94,7 +94,8 @@ export interface ResolvedMemo {
 	project: string;
 	release: string;
 	text: string;
-	resolved: boolean;
+	/** What resolving found (never `failed`: a store failure is asked again). */
+	status: "none" | "resolved" | "too_large";
 	at: number;
 }
 const MEMO_MAX_ENTRIES = 1000;
@@ -108,7 +109,7 @@ export function recalled(stack: string, project: string, release: string, now: n
 }
 
 export function remember(stack: string, entry: ResolvedMemo): void {
-	const chars = stack.length + (entry.resolved ? entry.text.length : 0);
+	const chars = stack.length + (entry.status === "resolved" ? entry.text.length : 0);
 	if (memo.size >= MEMO_MAX_ENTRIES || memoChars + chars > MEMO_MAX_CHARS) {
 		memo.clear();
 		memoChars = 0;

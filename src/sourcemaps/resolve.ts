@@ -1,9 +1,9 @@
 import { LIMITS } from "../ingest/limits.ts";
-import type { SourceMapStore } from "../ports.ts";
+import { OVER_BUDGET, type SourceMapStore } from "../ports.ts";
 import { clip } from "../util/text.ts";
 import { withTimeout } from "../util/timeout.ts";
 import { indexCache, lookupCache, recalled, remember } from "./cache.ts";
-import { readIndex, type SourceMapIndex } from "./index-format.ts";
+import { INDEX_BUDGET_BYTES, readIndex, type SourceMapIndex } from "./index-format.ts";
 import { normaliseMapName } from "./names.ts";
 
 /**
@@ -13,12 +13,14 @@ import { normaliseMapName } from "./names.ts";
  *
  * - `none`: no frame had a map; `text` is the stack as sent.
  * - `resolved`: at least one frame was resolved.
- * - `failed`: the store failed; `text` is the stack as sent (the one case where an error groups unresolved
- *   although it has maps: src/routes/ingest/errors.ts marks the row).
+ * - `failed`: the store failed; `text` is the stack as sent (an error that groups unresolved although it has maps:
+ *   src/routes/ingest/errors.ts marks the row).
+ * - `too_large`: the indexes its frames need are more than one request may read (INDEX_BUDGET_BYTES together);
+ *   `text` is the stack as sent. Decided by the indexes' sizes alone, so the same error always decides the same.
  */
 export interface ResolvedStack {
 	text: string;
-	status: "none" | "resolved" | "failed";
+	status: "none" | "resolved" | "failed" | "too_large";
 }
 
 export interface ResolveInput {
@@ -139,10 +141,10 @@ export async function resolveStack(input: ResolveInput): Promise<ResolvedStack> 
 	const { stackTrace, project, release, now } = input;
 	if (lookupCache.get(`${project}\nany`, now) === false) return unresolved; // the project has no maps
 	const known = recalled(stackTrace, project, release, now);
-	if (known) return known.resolved ? { text: known.text, status: "resolved" } : unresolved;
+	if (known) return { text: known.status === "resolved" ? known.text : stackTrace, status: known.status };
 	const result = await resolveFrames(input);
 	if (result.status !== "failed")
-		remember(stackTrace, { project, release, text: result.text, resolved: result.status === "resolved", at: now });
+		remember(stackTrace, { project, release, text: result.text, status: result.status, at: now });
 	return result;
 }
 
@@ -164,7 +166,12 @@ async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
 	}
 	// Most errors find every map they need (or its absence) in the isolate's caches: no promise, no timer.
 	const indexes = new Map<string, SourceMapIndex | null | undefined>();
-	for (const f of frames) if (!indexes.has(f.map)) indexes.set(f.map, loads.known(f.map));
+	for (const f of frames) {
+		if (indexes.has(f.map)) continue;
+		const index = loads.known(f.map);
+		indexes.set(f.map, index);
+		loads.holds(index);
+	}
 	const missing = [...indexes].filter(([, index]) => index === undefined).map(([map]) => map);
 	if (missing.length > 0) {
 		try {
@@ -178,6 +185,10 @@ async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
 			return { text: input.stackTrace, status: "failed" };
 		}
 	}
+	// 64 frames may name 64 maps: what one error reads is bounded by the indexes' sizes together, not per index.
+	let needed = 0;
+	for (const index of new Set(indexes.values())) needed += index?.bytes ?? 0;
+	if (loads.overBudget || needed > INDEX_BUDGET_BYTES) return { text: input.stackTrace, status: "too_large" };
 	const positions = frames.map((f) => indexes.get(f.map)?.lookup(f.row, f.column) ?? null);
 	if (positions.every((p) => p === null)) return unresolved;
 	const out = lines.slice();
@@ -195,13 +206,38 @@ async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
 	return { text: clip(out.join("\n"), LIMITS.stackTrace), status: "resolved" };
 }
 
-/** This request's loads: each index and lookup fetched once however many frames need it. */
+/**
+ * This request's loads: each index and lookup fetched once however many frames need it, and no more index bytes
+ * read than INDEX_BUDGET_BYTES together (what the isolate caches; the indexes it already holds counted too), each
+ * index's size asked before its body is read.
+ */
 class Loader {
 	private readonly pending = new Map<string, Promise<SourceMapIndex | null>>();
 	private readonly input: ResolveInput;
+	/** Bytes of index this request holds or is reading. */
+	private reserved = 0;
+	/** An index was left unread for want of budget: the stack is too_large. */
+	overBudget = false;
 	constructor(input: ResolveInput) {
 		this.input = input;
 	}
+
+	private readonly held = new Set<SourceMapIndex>();
+	/** Counts an index the isolate already held toward the request's budget (once, whatever names reach it). */
+	holds(index: SourceMapIndex | null | undefined): void {
+		if (!index || this.held.has(index)) return;
+		this.held.add(index);
+		this.reserved += index.bytes;
+	}
+
+	private readonly afford = (bytes: number): boolean => {
+		if (this.overBudget || this.reserved + bytes > INDEX_BUDGET_BYTES) {
+			this.overBudget = true;
+			return false;
+		}
+		this.reserved += bytes;
+		return true;
+	};
 
 	index(map: string): Promise<SourceMapIndex | null> {
 		let p = this.pending.get(map);
@@ -263,12 +299,26 @@ class Loader {
 		return value;
 	}
 
-	private async indexOf(release: string, file: string): Promise<SourceMapIndex | null> {
+	private readonly files = new Map<string, Promise<SourceMapIndex | null>>();
+	/** One read per file however many map names reach it (a frame's name matches a release's file by its end). */
+	private indexOf(release: string, file: string): Promise<SourceMapIndex | null> {
 		const key = `${this.input.project}\n${release}\n${file}`;
+		let p = this.files.get(key);
+		if (!p) {
+			p = this.read(key, release, file);
+			this.files.set(key, p);
+		}
+		return p;
+	}
+
+	private async read(key: string, release: string, file: string): Promise<SourceMapIndex | null> {
 		const known = indexCache.get(key, this.input.now);
 		if (known !== undefined) return known;
-		const buffer = await this.input.store.index(this.input.project, release, file);
+		if (this.overBudget) return null;
+		const buffer = await this.input.store.index(this.input.project, release, file, this.afford);
+		if (buffer === OVER_BUDGET) return null; // not cached: the index exists, this request could not read it
 		const index = buffer === null ? null : readIndex(buffer);
+		if (index) this.reserved += index.bytes - (buffer as ArrayBuffer).byteLength; // its strings, decoded
 		indexCache.set(key, index, index?.bytes ?? 64, this.input.now);
 		return index;
 	}

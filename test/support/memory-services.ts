@@ -7,6 +7,7 @@ import {
 	type EventTable,
 	type FirstAttempt,
 	type ModelPrice,
+	OVER_BUDGET,
 	type Services,
 	type SourceMapStore,
 	type SpilledChunk,
@@ -125,10 +126,11 @@ export function memoryServices(options: MemoryOptions = {}): MemoryServices {
 			call("sourceMaps", "latestRelease");
 			return maps.get(`u/${project}/${file}`)?.release ?? null;
 		},
-		async index(project, release, file) {
+		async index(project, release, file, afford) {
 			call("sourceMaps", "index");
 			const m = maps.get(`m/${project}/${release}/${file}`);
-			return m && m.index.byteLength > 0 ? m.index.slice().buffer : null;
+			if (!m || m.index.byteLength === 0) return null;
+			return afford && !afford(m.index.byteLength) ? OVER_BUDGET : m.index.slice().buffer;
 		},
 	};
 

@@ -6,7 +6,7 @@ import { LIMITS } from "../../src/ingest/limits.ts";
 import type { SourceMapBucket, SourceMapStore } from "../../src/ports.ts";
 import { createServices } from "../../src/services/index.ts";
 import { R2SourceMapStore } from "../../src/services/r2-sourcemaps.ts";
-import { INDEX_FACTOR, INDEX_SLACK_BYTES } from "../../src/sourcemaps/index-format.ts";
+import { buildIndex, INDEX_BUDGET_BYTES, INDEX_FACTOR, INDEX_SLACK_BYTES } from "../../src/sourcemaps/index-format.ts";
 import { syntheticMap, vlq } from "../fixtures/synthetic-map.ts";
 import fixtures from "./fixtures/sourcemaps.json";
 import { call, callApp, createKey, ingest, storedRows, type TestKey } from "./helpers.ts";
@@ -245,6 +245,74 @@ describe("G7: an index stored before the bound is not read again by every error"
 		expect(reads.filter((key) => key.startsWith("i/"))).toEqual([`i/${k.projectId}/old/${file}`]);
 		const rows = await storedRows<{ symbolication: string }>("errors", k.projectId);
 		expect(rows.map((r) => r.symbolication)).toEqual(["none", "none", "none"]);
+	});
+});
+
+describe("what one error reads: the indexes its frames need, 32 MiB together", () => {
+	it("an error whose maps are over the budget together is stored unresolved, marked too_large, reading no more", async () => {
+		const k = await createKey();
+		const bucket = env.SOURCEMAPS as unknown as SourceMapBucket;
+		// A map of mappings alone: its index is about 3.4x the map, so three of them pass 32 MiB and two do not.
+		const built = await buildIndex(new TextEncoder().encode(syntheticMap(4_000_000, 4_000_000).json));
+		if (!built.ok) throw new Error(built.reason);
+		const size = built.index.byteLength;
+		expect(3 * size).toBeGreaterThan(INDEX_BUDGET_BYTES);
+		expect(2 * size).toBeLessThan(INDEX_BUDGET_BYTES - 2 * 1024 * 1024); // room for the decoded strings
+		const chunks = ["a", "b", "c"].map((c) => `static/chunks/${c}.js`);
+		await bucket.put(`p/${k.projectId}`, "1");
+		for (const chunk of chunks) {
+			await bucket.put(`m/${k.projectId}/big/${chunk}.map`, "{}");
+			await bucket.put(`i/${k.projectId}/big/${chunk}.map`, built.index);
+		}
+		const bodies: string[] = [];
+		const watched: SourceMapBucket = {
+			head: (key) => bucket.head(key),
+			list: (o) => bucket.list(o),
+			delete: (key) => bucket.delete(key),
+			put: (key, value, options) => bucket.put(key, value, options),
+			get: async (key) => {
+				const object = await bucket.get(key);
+				if (!object || !key.startsWith("i/")) return object;
+				// Whose body was read (not merely asked for its size).
+				const read = object.arrayBuffer.bind(object);
+				const arrayBuffer = () => {
+					bodies.push(key);
+					return read();
+				};
+				return Object.assign(object, { arrayBuffer });
+			},
+		};
+		const app = createApp({
+			createServices: (config: Config) => ({ ...createServices(config), sourceMaps: new R2SourceMapStore(watched) }),
+		});
+		const report = async (message: string, files: string[]) => {
+			const frames = files.map((f, i) => `    at f${i} (https://shop.example/_next/${f}:1:${100 + i})`);
+			const res = await callApp(app, "/ingest/errors", {
+				method: "POST",
+				headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" },
+				body: JSON.stringify({
+					error_message: message,
+					stack_trace: [`Error: ${message}`, ...frames].join("\n"),
+					release: "big",
+				}),
+			});
+			expect(res.status).toBe(200);
+		};
+		await report("three maps", chunks);
+		expect(bodies.length).toBe(2); // the third index's size was over what was left: never read
+		await report("three maps", chunks); // the same error again: decided by the memo, nothing read
+		expect(bodies.length).toBe(2);
+		await report("two maps", chunks.slice(0, 2));
+		const rows = await storedRows<{ error_message: string; symbolication: string; resolved_stack_trace: string }>(
+			"errors",
+			k.projectId,
+		);
+		const by = (m: string) => rows.filter((r) => r.error_message === m);
+		expect(by("three maps").map((r) => [r.symbolication, r.resolved_stack_trace])).toEqual([
+			["too_large", ""],
+			["too_large", ""],
+		]);
+		expect(by("two maps").map((r) => r.symbolication)).toEqual(["resolved"]);
 	});
 });
 
