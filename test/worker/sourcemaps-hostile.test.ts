@@ -210,6 +210,21 @@ describe("G2, G7: index build and stored index bounded by the map's bytes", () =
 	});
 });
 
+/** The app with its R2 bucket's reads passed through `get`: the tests watch what an error reads. */
+function appReading(get: SourceMapBucket["get"]) {
+	const bucket = env.SOURCEMAPS as unknown as SourceMapBucket;
+	const watched: SourceMapBucket = {
+		head: (key) => bucket.head(key),
+		list: (o) => bucket.list(o),
+		delete: (key) => bucket.delete(key),
+		put: (key, value, options) => bucket.put(key, value, options),
+		get,
+	};
+	return createApp({
+		createServices: (config: Config) => ({ ...createServices(config), sourceMaps: new R2SourceMapStore(watched) }),
+	});
+}
+
 describe("G7: an index stored before the bound is not read again by every error", () => {
 	it("one read, then the isolate remembers there is nothing to use", async () => {
 		const k = await createKey();
@@ -220,18 +235,9 @@ describe("G7: an index stored before the bound is not read again by every error"
 		await bucket.put(`u/${k.projectId}/${file}`, "old");
 		await bucket.put(`i/${k.projectId}/old/${file}`, new Uint8Array(33 * 1024 * 1024));
 		const reads: string[] = [];
-		const watched: SourceMapBucket = {
-			head: (key) => bucket.head(key),
-			list: (o) => bucket.list(o),
-			delete: (key) => bucket.delete(key),
-			put: (key, value, options) => bucket.put(key, value, options),
-			get: (key) => {
-				reads.push(key);
-				return bucket.get(key);
-			},
-		};
-		const app = createApp({
-			createServices: (config: Config) => ({ ...createServices(config), sourceMaps: new R2SourceMapStore(watched) }),
+		const app = appReading((key) => {
+			reads.push(key);
+			return bucket.get(key);
 		});
 		const stack = (n: number) => `Error: old ${n}\n    at f (https://shop.example/_next/static/chunks/old.js:1:${n})`;
 		for (const n of [1, 2, 3]) {
@@ -265,25 +271,16 @@ describe("what one error reads: the indexes its frames need, 32 MiB together", (
 			await bucket.put(`i/${k.projectId}/big/${chunk}.map`, built.index);
 		}
 		const bodies: string[] = [];
-		const watched: SourceMapBucket = {
-			head: (key) => bucket.head(key),
-			list: (o) => bucket.list(o),
-			delete: (key) => bucket.delete(key),
-			put: (key, value, options) => bucket.put(key, value, options),
-			get: async (key) => {
-				const object = await bucket.get(key);
-				if (!object || !key.startsWith("i/")) return object;
-				// Whose body was read (not merely asked for its size).
-				const read = object.arrayBuffer.bind(object);
-				const arrayBuffer = () => {
-					bodies.push(key);
-					return read();
-				};
-				return Object.assign(object, { arrayBuffer });
-			},
-		};
-		const app = createApp({
-			createServices: (config: Config) => ({ ...createServices(config), sourceMaps: new R2SourceMapStore(watched) }),
+		const app = appReading(async (key) => {
+			const object = await bucket.get(key);
+			if (!object || !key.startsWith("i/")) return object;
+			// Whose body was read (not merely asked for its size).
+			const read = object.arrayBuffer.bind(object);
+			const arrayBuffer = () => {
+				bodies.push(key);
+				return read();
+			};
+			return Object.assign(object, { arrayBuffer });
 		});
 		const report = async (message: string, files: string[]) => {
 			const frames = files.map((f, i) => `    at f${i} (https://shop.example/_next/${f}:1:${100 + i})`);
