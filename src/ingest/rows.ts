@@ -33,8 +33,8 @@ function dateOf(day: number): string {
 	lastDate = new Date(day * DAY_MS).toISOString().slice(0, 10);
 	return lastDate;
 }
+const digit = (n: number) => 48 + n;
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
 /** "YYYY-MM-DD hh:mm:ss.fff" in UTC: what DateTime64(3, 'UTC') parses in JSONEachRow without extra settings. */
 export function clickhouseTime(time: number): string {
@@ -45,8 +45,39 @@ export function clickhouseTime(time: number): string {
 	const day = Math.floor(ms / DAY_MS);
 	const date = dateOf(day);
 	const t = ms - day * DAY_MS;
-	const seconds = Math.floor(t / 1000);
-	return `${date} ${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(t % 1000)}`;
+	const s = Math.floor(t / 1000);
+	const h = Math.floor(s / 3600);
+	const m = Math.floor(s / 60) % 60;
+	const sec = s % 60;
+	const f = t % 1000;
+	if (date.length !== 10) return `${date} ${pad2(h)}:${pad2(m)}:${pad2(sec)}.${f < 100 ? "0" : ""}${pad2(f)}`;
+	// One flat string of 23 characters. A template literal of the seven pieces is a tree of cons strings in V8 that
+	// every row keeps (275 bytes against 40, measured: a 5 MB drain's rows held 1.99x the body, 1.46x flat).
+	return String.fromCharCode(
+		date.charCodeAt(0),
+		date.charCodeAt(1),
+		date.charCodeAt(2),
+		date.charCodeAt(3),
+		45,
+		date.charCodeAt(5),
+		date.charCodeAt(6),
+		45,
+		date.charCodeAt(8),
+		date.charCodeAt(9),
+		32,
+		digit(Math.floor(h / 10)),
+		digit(h % 10),
+		58,
+		digit(Math.floor(m / 10)),
+		digit(m % 10),
+		58,
+		digit(Math.floor(sec / 10)),
+		digit(sec % 10),
+		46,
+		digit(Math.floor(f / 100)),
+		digit(Math.floor(f / 10) % 10),
+		digit(f % 10),
+	);
 }
 
 export interface LogRow {
