@@ -46,6 +46,8 @@ const nested = (v: unknown, key: string): string | undefined => str(field(v, key
 /** -1 (the function crashed) or a 5xx. */
 const failed = (status: unknown) => typeof status === "number" && (status === -1 || status >= 500);
 
+const text = (c: Clips, v: string | undefined, max: number, path: string) => c.text(v ?? "", max, path);
+
 /**
  * One entry's row, or why the entry is refused: only for what makes it no log entry (not an object, no numeric
  * time, a message or level of the wrong kind). Everything past a bound is clipped and listed in `truncated`.
@@ -71,14 +73,14 @@ export function drainEntryToRow(
 	if (failed(e.statusCode) || failed(field(e.proxy, "statusCode"))) level = "error";
 
 	const metadata: Record<string, unknown> = {};
-	for (const key of Object.keys(e)) {
+	// for-in over a parsed object (own keys only, in order) makes no array of its keys.
+	for (const key in e) {
 		if (MAPPED.has(key)) continue;
 		// An own "__proto__" (JSON.parse makes one) is data: assigned, it would set the prototype and vanish.
 		if (key === "__proto__") Object.defineProperty(metadata, key, { value: e[key], enumerable: true, writable: true });
 		else metadata[key] = e[key];
 	}
 
-	const text = (v: string | undefined, max: number, path: string) => c.text(v ?? "", max, path);
 	return {
 		ok: true,
 		row: {
@@ -86,16 +88,16 @@ export function drainEntryToRow(
 			api_key_id: p.apiKeyId,
 			received_at: receivedAt,
 			timestamp: clickhouseTime(c.time(timestamp, "timestamp")),
-			service: shared(text(str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name, "service")),
-			environment: shared(text(str(e.environment) ?? "production", LIMITS.name, "environment")),
-			release: shared(text(str(e.deploymentId), LIMITS.release, "release")),
+			service: shared(text(c, str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name, "service")),
+			environment: shared(text(c, str(e.environment) ?? "production", LIMITS.name, "environment")),
+			release: shared(text(c, str(e.deploymentId), LIMITS.release, "release")),
 			level,
-			message: text(e.message as string | undefined, MAX_MESSAGE, "message"),
+			message: text(c, e.message as string | undefined, MAX_MESSAGE, "message"),
 			metadata: c.object(metadata, "metadata"),
-			trace_id: text(str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id, "trace_id"),
-			span_id: text(str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id, "span_id"),
-			request_id: text(str(e.requestId), LIMITS.id, "request_id"),
-			context: shared(text(str(e.source), LIMITS.name, "context")),
+			trace_id: text(c, str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id, "trace_id"),
+			span_id: text(c, str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id, "span_id"),
+			request_id: text(c, str(e.requestId), LIMITS.id, "request_id"),
+			context: shared(text(c, str(e.source), LIMITS.name, "context")),
 			vercel_id: "",
 			truncated: c.take(),
 			sdk: p.sdk,
