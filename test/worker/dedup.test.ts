@@ -167,6 +167,20 @@ describe("redeliveries: Vercel and OTLP exporters send the same body again, with
 		expect(await storedRows("logs", k.projectId)).toHaveLength(6);
 	});
 
+	it("a batch over a megabyte (hashed in slices) twice stores once; one differing byte in its last slice is another", async () => {
+		const k = await createKey();
+		const big = (last: string) => [
+			...Array.from({ length: 2_400 }, (_, i) => ({ id: `big-${i}`, timestamp: Date.now(), message: "x".repeat(500) })),
+			{ id: "big-last", timestamp: Date.now(), message: last },
+		];
+		const body = JSON.stringify(big("a"));
+		expect(body.length).toBeGreaterThan(1024 * 1024);
+		for (const _ of [1, 2]) expect((await ingest("/ingest/drain?wait=true", k.key, body)).status).toBe(200);
+		expect(await storedRows("logs", k.projectId)).toHaveLength(2_401);
+		expect((await ingest("/ingest/drain?wait=true", k.key, JSON.stringify(big("b")))).status).toBe(200);
+		expect(await storedRows("logs", k.projectId)).toHaveLength(4_802);
+	});
+
 	it("the same OTLP export twice (JSON, then its retry) stores its spans once, also with ?wait=true", async () => {
 		const k = await createKey();
 		const body = JSON.stringify(spans(2));
