@@ -21,8 +21,9 @@ export class Clips {
 		this.#paths.push(path);
 	}
 
-	/** At most `max` UTF-16 units, never between the halves of a surrogate pair. */
-	text(value: string, max: number, path: string): string {
+	/** At most `max` UTF-16 units, never between the halves of a surrogate pair; "" for an absent value. */
+	text(value: string | undefined, max: number, path: string): string {
+		if (value === undefined) return "";
 		if (value.length <= max) return value;
 		this.note(path);
 		return clip(value, max);

@@ -110,8 +110,6 @@ function batchFields(body: { service: string; environment: string }, c: Clips) {
 
 const object = (c: Clips, v: Record<string, unknown> | undefined, path: string) =>
 	v === undefined ? "{}" : c.object(v, path);
-const text = (c: Clips, v: string | undefined, max: number, path: string) =>
-	v === undefined ? "" : c.text(v, max, path);
 
 export function logRows(body: LogsPayload, p: Provenance, c: Clips): LogRow[] {
 	const receivedAt = clickhouseTime(p.receivedAt);
@@ -133,11 +131,11 @@ export function logRows(body: LogsPayload, p: Provenance, c: Clips): LogRow[] {
 			level: log.level,
 			message: c.text(log.message, LIMITS.logMessage, "message"),
 			metadata: object(c, log.metadata, "metadata"),
-			trace_id: text(c, log.trace_id, LIMITS.id, "trace_id"),
-			span_id: text(c, log.span_id, LIMITS.id, "span_id"),
-			request_id: text(c, log.request_id, LIMITS.id, "request_id"),
-			context: text(c, log.context, LIMITS.name, "context"),
-			vercel_id: text(c, log.vercel_id, LIMITS.id, "vercel_id"),
+			trace_id: c.text(log.trace_id, LIMITS.id, "trace_id"),
+			span_id: c.text(log.span_id, LIMITS.id, "span_id"),
+			request_id: c.text(log.request_id, LIMITS.id, "request_id"),
+			context: c.text(log.context, LIMITS.name, "context"),
+			vercel_id: c.text(log.vercel_id, LIMITS.id, "vercel_id"),
 			truncated: c.take(clipped),
 			sdk: p.sdk,
 		};
@@ -182,8 +180,8 @@ export function errorRow(body: ErrorPayload, fingerprint: string, p: Provenance,
 		stack_trace: c.stack(body.stack_trace, "stack_trace"),
 		severity: body.severity,
 		context: object(c, body.context, "context"),
-		trace_id: text(c, body.trace_id, LIMITS.id, "trace_id"),
-		user_id: text(c, body.user_id, LIMITS.id, "user_id"),
+		trace_id: c.text(body.trace_id, LIMITS.id, "trace_id"),
+		user_id: c.text(body.user_id, LIMITS.id, "user_id"),
 		breadcrumbs: breadcrumbsText(body.breadcrumbs, c),
 		truncated: c.take(clipped),
 		sdk: p.sdk,

@@ -121,7 +121,7 @@ export function webVitalRow(
 		...identity(p, receivedAt),
 		timestamp: time,
 		value: e.value,
-		release: c.text(str(e.deploymentId) ?? "", LIMITS.release, "release"),
+		release: c.text(str(e.deploymentId), LIMITS.release, "release"),
 		device_id: c.text(idText(e.deviceId), LIMITS.id, "device_id"),
 		...columns(e, VITALS, c),
 		metadata: rest(e, VITALS, c),
@@ -148,7 +148,7 @@ export function webEventRow(
 		session_id: c.text(idText(e.sessionId), LIMITS.id, "session_id"),
 		device_id: c.text(idText(e.deviceId), LIMITS.id, "device_id"),
 		// v2 names it `deployment`, Speed Insights and v1 `deploymentId`.
-		release: c.text(str(e.deployment) ?? str(e.deploymentId) ?? "", LIMITS.release, "release"),
+		release: c.text(str(e.deployment) ?? str(e.deploymentId), LIMITS.release, "release"),
 		schema: str(e.schema) ?? "",
 		...columns(e, EVENTS, c),
 		metadata: rest(e, EVENTS, c),

@@ -46,8 +46,6 @@ const nested = (v: unknown, key: string): string | undefined => str(field(v, key
 /** -1 (the function crashed) or a 5xx. */
 const failed = (status: unknown) => typeof status === "number" && (status === -1 || status >= 500);
 
-const text = (c: Clips, v: string | undefined, max: number, path: string) => c.text(v ?? "", max, path);
-
 /**
  * One entry's row, or why the entry is refused: only for what makes it no log entry (not an object, no numeric
  * time, a message or level of the wrong kind). Everything past a bound is clipped and listed in `truncated`.
@@ -88,16 +86,16 @@ export function drainEntryToRow(
 			api_key_id: p.apiKeyId,
 			received_at: receivedAt,
 			timestamp: clickhouseTime(c.time(timestamp, "timestamp")),
-			service: shared(text(c, str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name, "service")),
-			environment: shared(text(c, str(e.environment) ?? "production", LIMITS.name, "environment")),
-			release: shared(text(c, str(e.deploymentId), LIMITS.release, "release")),
+			service: shared(c.text(str(e.projectName) ?? str(e.projectId) ?? "vercel", LIMITS.name, "service")),
+			environment: shared(c.text(str(e.environment) ?? "production", LIMITS.name, "environment")),
+			release: shared(c.text(str(e.deploymentId), LIMITS.release, "release")),
 			level,
-			message: text(c, e.message as string | undefined, MAX_MESSAGE, "message"),
+			message: c.text(e.message as string | undefined, MAX_MESSAGE, "message"),
 			metadata: c.object(metadata, "metadata"),
-			trace_id: text(c, str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id, "trace_id"),
-			span_id: text(c, str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id, "span_id"),
-			request_id: text(c, str(e.requestId), LIMITS.id, "request_id"),
-			context: shared(text(c, str(e.source), LIMITS.name, "context")),
+			trace_id: c.text(str(e.traceId) ?? str(e["trace.id"]) ?? nested(e.trace, "id"), LIMITS.id, "trace_id"),
+			span_id: c.text(str(e.spanId) ?? str(e["span.id"]) ?? nested(e.span, "id"), LIMITS.id, "span_id"),
+			request_id: c.text(str(e.requestId), LIMITS.id, "request_id"),
+			context: shared(c.text(str(e.source), LIMITS.name, "context")),
 			vercel_id: "",
 			truncated: c.take(),
 			sdk: p.sdk,
