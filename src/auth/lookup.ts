@@ -9,6 +9,11 @@ const ISOLATE_POSITIVE_MS = 30_000;
 /** A live key's entry is refreshed in the background this long before it goes stale: a key in use never waits. */
 const REFRESH_AHEAD_MS = 15_000;
 const ISOLATE_NEGATIVE_MS = 10_000;
+/**
+ * A refresh begun is not begun again for this long: it has ended by then (its reads time out sooner), and if it
+ * failed (stores down) the requests meanwhile do not each start another.
+ */
+const REFRESH_RETRY_MS = 5_000;
 const ISOLATE_MAX_ENTRIES = 2_000;
 const REDIS_TIMEOUT_MS = 1_000;
 const POSTGRES_TIMEOUT_MS = 3_000;
@@ -16,8 +21,8 @@ const POSTGRES_TIMEOUT_MS = 3_000;
 interface IsolateEntry {
 	entry: CachedKey;
 	freshUntil: number;
-	/** A background refresh of this entry is under way. */
-	refreshing: boolean;
+	/** No background refresh of this entry starts before this (one under way, or a failed one's pause). */
+	refreshFrom: number;
 }
 
 // Isolate-lifetime cache. Entries past freshUntil stay (until pushed out) to serve while Postgres is unreachable.
@@ -33,7 +38,7 @@ function remember(keyHash: string, entry: CachedKey, now: number): void {
 	isolateCache.set(keyHash, {
 		entry,
 		freshUntil: Math.min(now + ttl, entry.fetchedAt + MAX_LOOKUP_AGE_MS),
-		refreshing: false,
+		refreshFrom: 0,
 	});
 }
 
@@ -61,8 +66,8 @@ export function isolateLookup(keyHash: string, now: number): KeyLookup | undefin
  */
 export function refreshDue(keyHash: string, now: number): boolean {
 	const local = isolateCache.get(keyHash);
-	if (!local?.entry.record || local.refreshing || now < local.freshUntil - REFRESH_AHEAD_MS) return false;
-	local.refreshing = true;
+	if (!local?.entry.record || now < local.refreshFrom || now < local.freshUntil - REFRESH_AHEAD_MS) return false;
+	local.refreshFrom = now + REFRESH_RETRY_MS;
 	return true;
 }
 
@@ -74,13 +79,8 @@ export async function refreshKey(
 	defer: (work: Promise<unknown>) => void,
 	clientIp: string,
 ): Promise<void> {
-	const local = isolateCache.get(keyHash);
-	try {
-		await lookupKey(keyHash, services, now, defer, clientIp, REFRESH_AHEAD_MS);
-	} finally {
-		// Failed (stores down): the entry stays until it is stale, and the next request may try again.
-		if (local) local.refreshing = false;
-	}
+	// Failed (stores down): the entry stays until it is stale, and is tried again after REFRESH_RETRY_MS.
+	await lookupKey(keyHash, services, now, defer, clientIp, REFRESH_AHEAD_MS);
 }
 
 /**

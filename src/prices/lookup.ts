@@ -17,7 +17,8 @@ export const MAX_PRICES_AGE_MS = 60_000;
 const ISOLATE_FRESH_MS = 30_000;
 /** A copy in use is read again this long before it goes stale. */
 const REFRESH_AHEAD_MS = 15_000;
-/** After a failed read, the copy held (or none) serves this long before the stores are asked again. */
+/** After a failed read, the copy held (or none) serves this long before the stores are asked again; a refresh begun
+ * is not begun again sooner either (it has ended by then: its reads time out first). */
 const RETRY_AFTER_MS = 5_000;
 const REDIS_TIMEOUT_MS = 1_000;
 const POSTGRES_TIMEOUT_MS = 3_000;
@@ -31,7 +32,8 @@ type Defer = (work: Promise<unknown>) => void;
 interface Held {
 	book: PriceBook | undefined;
 	freshUntil: number;
-	refreshing: boolean;
+	/** No refresh starts before this (one under way, or a failed one's pause). */
+	refreshFrom: number;
 }
 
 interface Tier {
@@ -73,13 +75,9 @@ export function currentPrices(
 	const tier = tierOf(services);
 	const h = tier.held;
 	if (h && now < h.freshUntil) {
-		if (h.book && !h.refreshing && now >= h.freshUntil - REFRESH_AHEAD_MS) {
-			h.refreshing = true;
-			afterResponse(defer, () =>
-				read(tier, services, now, defer, REFRESH_AHEAD_MS).finally(() => {
-					h.refreshing = false;
-				}),
-			);
+		if (h.book && now >= h.refreshFrom && now >= h.freshUntil - REFRESH_AHEAD_MS) {
+			h.refreshFrom = now + RETRY_AFTER_MS;
+			afterResponse(defer, () => read(tier, services, now, defer, REFRESH_AHEAD_MS));
 		}
 		return h.book;
 	}
@@ -128,7 +126,7 @@ async function read(tier: Tier, services: PriceServices, now: number, defer: Def
 		const held = tier.held;
 		if (held && now < held.freshUntil) return held.book;
 		const book = held?.book ?? (cached && bookOf(tier, cached));
-		tier.held = { book, freshUntil: now + RETRY_AFTER_MS, refreshing: false };
+		tier.held = { book, freshUntil: now + RETRY_AFTER_MS, refreshFrom: 0 };
 		return book;
 	}
 }
@@ -144,7 +142,7 @@ function hold(tier: Tier, entry: CachedPrices, now: number): PriceBook {
 	tier.held = {
 		book,
 		freshUntil: Math.min(now + ISOLATE_FRESH_MS, entry.fetchedAt + MAX_PRICES_AGE_MS),
-		refreshing: false,
+		refreshFrom: 0,
 	};
 	return book;
 }
