@@ -67,6 +67,8 @@ export class MultipartReader {
 	private readonly delimiter: Uint8Array;
 	private readonly maxBytes: number;
 	private buf: Uint8Array = EMPTY;
+	/** What buf was last joined into (see join). */
+	private store: Uint8Array = EMPTY;
 	private pos = 0;
 	private read = 0;
 	private sinceTurn = 0;
@@ -115,12 +117,23 @@ export class MultipartReader {
 		return true;
 	}
 
+	/**
+	 * `rest` then `chunk` as the buffer. In a body, what is left is under a delimiter's length (a possible delimiter
+	 * cut by the chunk's end); a header block arriving in many chunks is all left, so a block joined before (at the
+	 * start of its store) grows in place, in a store that doubles: every byte is copied a bounded number of times,
+	 * however small the chunks. Only bytes past the buffer's end are written: views handed out stay as they were.
+	 */
 	private join(rest: Uint8Array, chunk: Uint8Array): void {
-		// What is left is under a delimiter's length in a body (a possible delimiter cut by the chunk's end).
-		const joined = new Uint8Array(rest.byteLength + chunk.byteLength);
-		joined.set(rest, 0);
-		joined.set(chunk, rest.byteLength);
-		this.buf = joined;
+		const length = rest.byteLength + chunk.byteLength;
+		const store = this.store;
+		if (rest.buffer === store.buffer && rest.byteOffset === store.byteOffset && length <= store.byteLength) {
+			store.set(chunk, rest.byteLength);
+		} else {
+			this.store = new Uint8Array(Math.max(length, 2 * rest.byteLength));
+			this.store.set(rest, 0);
+			this.store.set(chunk, rest.byteLength);
+		}
+		this.buf = this.store.subarray(0, length);
 		this.pos = 0;
 	}
 
