@@ -186,9 +186,7 @@ async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
 		}
 	}
 	// 64 frames may name 64 maps: what one error reads is bounded by the indexes' sizes together, not per index.
-	let needed = 0;
-	for (const index of new Set(indexes.values())) needed += index?.bytes ?? 0;
-	if (loads.overBudget || needed > INDEX_BUDGET_BYTES) return { text: input.stackTrace, status: "too_large" };
+	if (loads.overBudget()) return { text: input.stackTrace, status: "too_large" };
 	const positions = frames.map((f) => indexes.get(f.map)?.lookup(f.row, f.column) ?? null);
 	if (positions.every((p) => p === null)) return unresolved;
 	const out = lines.slice();
@@ -214,10 +212,10 @@ async function resolveFrames(input: ResolveInput): Promise<ResolvedStack> {
 class Loader {
 	private readonly pending = new Map<string, Promise<SourceMapIndex | null>>();
 	private readonly input: ResolveInput;
-	/** Bytes of index this request holds or is reading. */
+	/** Bytes of the indexes this request needs (held by the isolate, being read, or read: their strings decoded). */
 	private reserved = 0;
-	/** An index was left unread for want of budget: the stack is too_large. */
-	overBudget = false;
+	/** An index was left unread for want of budget. */
+	private refused = false;
 	constructor(input: ResolveInput) {
 		this.input = input;
 	}
@@ -230,9 +228,14 @@ class Loader {
 		this.reserved += index.bytes;
 	}
 
+	/** The stack needs more than one request may read: too_large. Decided by the indexes' sizes alone. */
+	overBudget(): boolean {
+		return this.refused || this.reserved > INDEX_BUDGET_BYTES;
+	}
+
 	private readonly afford = (bytes: number): boolean => {
-		if (this.overBudget || this.reserved + bytes > INDEX_BUDGET_BYTES) {
-			this.overBudget = true;
+		if (this.refused || this.reserved + bytes > INDEX_BUDGET_BYTES) {
+			this.refused = true;
 			return false;
 		}
 		this.reserved += bytes;
@@ -313,8 +316,9 @@ class Loader {
 
 	private async read(key: string, release: string, file: string): Promise<SourceMapIndex | null> {
 		const known = indexCache.get(key, this.input.now);
+		this.holds(known);
 		if (known !== undefined) return known;
-		if (this.overBudget) return null;
+		if (this.refused) return null;
 		const buffer = await this.input.store.index(this.input.project, release, file, this.afford);
 		if (buffer === OVER_BUDGET) return null; // not cached: the index exists, this request could not read it
 		const index = buffer === null ? null : readIndex(buffer);
