@@ -1,5 +1,7 @@
 // Decompression of request bodies, bounded by the body limit before anything is held in memory.
 
+import { concatBytes } from "../util/bytes.ts";
+
 /** Bytes backed by a plain ArrayBuffer (what Blob, crypto and TextDecoder take in every lib typing). */
 export type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -19,17 +21,7 @@ export async function collect(stream: ReadableStream<Uint8Array>, max: number): 
 		chunks.push(value);
 	}
 	if (chunks.length === 1 && chunks[0]?.buffer instanceof ArrayBuffer) return chunks[0] as Bytes;
-	return concat(chunks, total);
-}
-
-function concat(chunks: Uint8Array[], total: number): Bytes {
-	const out = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
+	return concatBytes(chunks, total);
 }
 
 export type Inflated = { ok: true; bytes: Bytes } | { ok: false; why: "too_large" | "invalid" };
@@ -84,7 +76,7 @@ export async function inflate(raw: Bytes, format: "gzip" | "deflate", max: numbe
 		total += member.bytes.byteLength;
 		start = member.end;
 	}
-	return { ok: true, bytes: parts.length === 1 ? (parts[0] as Bytes) : concat(parts, total) };
+	return { ok: true, bytes: parts.length === 1 ? (parts[0] as Bytes) : concatBytes(parts, total) };
 }
 
 /** Offsets where a gzip member can start (ID1 ID2 CM=deflate), in order. */

@@ -1,3 +1,4 @@
+import { concatBytes } from "../util/bytes.ts";
 import { MappingsDecoder } from "./mappings.ts";
 
 /**
@@ -345,13 +346,7 @@ export class MapScanner {
 	}
 }
 
+/** The pieces as one array: the piece itself when there is one. */
 export function join(pieces: Uint8Array[]): Uint8Array {
-	if (pieces.length === 1) return pieces[0] as Uint8Array;
-	const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-	let at = 0;
-	for (const p of pieces) {
-		out.set(p, at);
-		at += p.byteLength;
-	}
-	return out;
+	return pieces.length === 1 ? (pieces[0] as Uint8Array) : concatBytes(pieces);
 }

@@ -1,5 +1,7 @@
 import type { Failure } from "../failure.ts";
 import type { SourceMapStore } from "../ports.ts";
+import { concatBytes } from "../util/bytes.ts";
+import { decodeUtf8 } from "../util/utf8.ts";
 import { nextTurn } from "../util/yield.ts";
 import { type IndexPlan, planIndex } from "./index-format.ts";
 import { MapScanner } from "./map-json.ts";
@@ -52,7 +54,6 @@ interface Received {
 	held: number;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const invalid = (message: string): Failure => ({ kind: "invalid_upload", message });
 
 /**
@@ -134,6 +135,7 @@ export async function storeUpload(input: UploadInput): Promise<UploadResult> {
 		}
 	} catch (err) {
 		if (!(err instanceof MultipartError)) {
+			reader.cancel(); // the rest of the body is never read
 			await writes.settle();
 			throw err;
 		}
@@ -163,17 +165,7 @@ async function readField(reader: MultipartReader): Promise<string | null> {
 		if (size <= MAX_FIELD_BYTES) pieces.push(piece);
 	}
 	if (size > MAX_FIELD_BYTES) return "x".repeat(MAX_FIELD_BYTES); // refused as over-long by checkRelease
-	const bytes = new Uint8Array(size);
-	let at = 0;
-	for (const p of pieces) {
-		bytes.set(p, at);
-		at += p.byteLength;
-	}
-	try {
-		return utf8.decode(bytes);
-	} catch {
-		return null;
-	}
+	return decodeUtf8(concatBytes(pieces, size));
 }
 
 /**
