@@ -52,7 +52,7 @@ function usd(v: unknown, what: string, optional = false): number | null {
 }
 
 /** A file's rows, checked; throws naming the first bad row. */
-export function parsePriceFile(json: unknown): PriceInput[] {
+function parsePriceFile(json: unknown): PriceInput[] {
 	if (!Array.isArray(json))
 		throw new Error("a price file is a JSON array of prices (see migrations/model_prices.json)");
 	return json.map((raw, i) => {

@@ -57,7 +57,7 @@ function sliding(counts: Pick<Failures, "current" | "previous">, now: number): n
 }
 
 /** An address's failed lookups as Redis counts them for everyone: this minute and the one before. */
-export interface SharedFailures {
+interface SharedFailures {
 	current: number;
 	previous: number;
 }

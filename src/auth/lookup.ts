@@ -45,6 +45,7 @@ function remember(keyHash: string, entry: CachedKey, now: number): void {
 /** Test hook: forget everything this isolate has cached. */
 export function clearIsolateKeyCache(): void {
 	isolateCache.clear();
+	lookupsInFlight.clear();
 }
 
 export type KeyLookup =
@@ -88,7 +89,7 @@ export async function refreshKey(
  * in one read) → Postgres. Redis down: straight to Postgres. Postgres down: a previously seen key keeps working; an
  * unseen one is unavailable.
  */
-export async function lookupKey(
+async function lookupKey(
 	keyHash: string,
 	services: Pick<Services, "keys" | "keyCache">,
 	now: number,

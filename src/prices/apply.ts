@@ -76,7 +76,7 @@ export function priced<R extends LlmCostRow>(
 }
 
 /** Reads a token count: a finite number ≥ 0 (or its decimal text, as OTLP sends int64), rounded; else 0. */
-export function tokenCount(v: unknown): number {
+function tokenCount(v: unknown): number {
 	const n = typeof v === "number" ? v : typeof v === "string" && /^\d{1,16}$/.test(v) ? Number(v) : Number.NaN;
 	return n >= 0 && n <= Number.MAX_SAFE_INTEGER ? Math.round(n) : 0;
 }

@@ -13,7 +13,7 @@ import { PriceBook } from "./table.ts";
 // carry the table for nothing.
 
 /** A copy older than this is read again: the bound on how long a price change takes to be used. */
-export const MAX_PRICES_AGE_MS = 60_000;
+const MAX_PRICES_AGE_MS = 60_000;
 const ISOLATE_FRESH_MS = 30_000;
 /** A copy in use is read again this long before it goes stale. */
 const REFRESH_AHEAD_MS = 15_000;

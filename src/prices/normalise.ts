@@ -12,7 +12,7 @@ export interface FamilyRef {
 }
 
 /** Whether the price table has this family (for this host, when one is given). */
-export type KnownFamily = (family: string, host: string | undefined) => boolean;
+type KnownFamily = (family: string, host: string | undefined) => boolean;
 
 /** Longest id considered: the contract bounds `model` at 256 characters; this keeps the work constant. */
 const MAX_ID = 256;
@@ -145,7 +145,7 @@ const HARMLESS: ((id: string) => string)[] = [
 ];
 
 /** The record's provider as the host that bills (`openai.chat` → `openai`; `together_ai` → `together`). */
-export function hostOf(provider: string): string | undefined {
+function hostOf(provider: string): string | undefined {
 	const p = provider.trim().toLowerCase();
 	return HOSTS[p] ?? HOSTS[p.split(".", 1)[0] as string];
 }

@@ -6,7 +6,7 @@ import { type FamilyRef, familyOf } from "./normalise.ts";
  * gateways charge the list price). Any other provider in the table is a host billing open-weight models at its own
  * price (Groq, Together): its rows price a family only for records from that host.
  */
-export const VENDORS = new Set(["openai", "anthropic", "google", "mistral", "deepseek", "xai"]);
+const VENDORS = new Set(["openai", "anthropic", "google", "mistral", "deepseek", "xai"]);
 
 /** Raw ids resolved per book, remembered (bounded): a service sends the same few model ids over and over. */
 const MEMO_MAX = 1_000;

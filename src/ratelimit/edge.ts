@@ -1,5 +1,6 @@
 import type { RateLimiter } from "../ports.ts";
 import { afterResponse } from "../util/after-response.ts";
+import { waitWhile } from "../util/wait.ts";
 import type { Budget, BudgetStore, Call, LimitAnswer, View } from "./budget.ts";
 
 /** How rate limits are decided at the edge (README "Rate limits at the edge"): what createApp's deps may set. */
@@ -184,8 +185,8 @@ async function sync(id: string, budget: Budget, deps: EdgeLimits): Promise<Limit
 
 /** Waits (on this request's own timers) for another request's call to answer, then decides on its answer. */
 async function waitForCall(id: string, limit: number, budget: Budget, deps: EdgeLimits): Promise<LimitDecision> {
-	// Counted in polls, not read from a clock: a test's frozen clock must not make this wait forever.
-	for (let polls = Math.ceil(deps.syncTimeoutMs / POLL_MS); budget.syncing && polls > 0; polls--) await sleep(POLL_MS);
+	// Counted in waits, not read from a clock: a test's frozen clock must not make this wait forever.
+	await waitWhile(() => budget.syncing, deps.syncTimeoutMs, POLL_MS);
 	// Still unanswered: the hold begins, and the request is decided on it (through within U, else 503), not waited again.
 	if (budget.syncing) budget.timedOut(deps.now());
 	return admit(id, limit, deps);

@@ -15,7 +15,7 @@ import { nextTurn } from "../util/yield.ts";
 
 export const MAX_BOUNDARY_CHARS = 70;
 /** A part's header block; a browser's is under 300 bytes. */
-export const MAX_HEADER_BYTES = 8 * 1024;
+const MAX_HEADER_BYTES = 8 * 1024;
 /** Bytes read between two turns of the event loop, whatever is done with them (a body queued in memory never waits). */
 const READ_SLICE_BYTES = 256 * 1024;
 
@@ -27,7 +27,7 @@ const DASH = 45;
 // "-" / "." / "/" / ":" / "=" / "?"; 1 to 70 of them, not ending in a space.
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
-export type BoundaryCheck = { ok: true; boundary: string } | { ok: false; reason: string };
+type BoundaryCheck = { ok: true; boundary: string } | { ok: false; reason: string };
 
 /** The boundary of a multipart Content-Type, as RFC 2046 allows it. */
 export function multipartBoundary(contentType: string): BoundaryCheck {
@@ -41,7 +41,7 @@ export function multipartBoundary(contentType: string): BoundaryCheck {
 	return { ok: true, boundary };
 }
 
-export type MultipartFailure = "malformed" | "too_large" | "closed";
+type MultipartFailure = "malformed" | "too_large" | "closed";
 
 export class MultipartError extends Error {
 	readonly why: MultipartFailure;
@@ -273,7 +273,7 @@ function parseHead(header: string): PartHead {
  * LF), workerd's escapes them as `\\`: both come out as one, and the SDK on Windows sends "static\chunks\app.js.map".
  * `filename*` (RFC 5987) wins over `filename` when both are sent, as RFC 6266 says.
  */
-export function filenameOf(disposition: string): string | undefined {
+function filenameOf(disposition: string): string | undefined {
 	const extended = /;\s*filename\*\s*=\s*([^;]*)/i.exec(disposition);
 	if (extended) {
 		const m = /^([A-Za-z0-9!#$%&+^_`{}~-]*)'[^']*'(.*)$/.exec((extended[1] ?? "").trim());

@@ -26,7 +26,7 @@ const SCAN_SLICE_BYTES = 256 * 1024;
 /** The `release` field: 128 characters once trimmed; more is not a release. */
 const MAX_FIELD_BYTES = 4096;
 
-export interface RefusedFile {
+interface RefusedFile {
 	file: string;
 	reason: string;
 }
