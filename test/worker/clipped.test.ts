@@ -94,7 +94,7 @@ function errors(mask: number, s: boolean): Case {
 			},
 			object("context"),
 			text("user_id", LIMITS.id, s),
-			{ path: "breadcrumbs", want: { column: "breadcrumbs", atMost: 1e9 } },
+			{ path: "breadcrumbs", want: { column: "breadcrumbs", is: "set below, once the crumbs are made" } },
 		],
 		mask,
 	);
@@ -107,7 +107,13 @@ function errors(mask: number, s: boolean): Case {
 	// The most recent crumb is too long: kept (the most recent are), clipped, listed at its stored index.
 	const last = Math.min(crumbs.length, LIMITS.breadcrumbs) - 1;
 	(crumbs.at(-1) as { message: string }).message = past(LIMITS.breadcrumbMessage, 4, s);
-	knobs.push({ path: `breadcrumbs[${last}].message`, want: { column: "breadcrumbs", atMost: 1e9 } });
+	knobs.push({ path: `breadcrumbs[${last}].message`, want: { column: "breadcrumbs", is: "set below" } });
+	// What the row stores: the most recent LIMITS.breadcrumbs, the last one's message clipped.
+	const kept = crumbs.slice(-LIMITS.breadcrumbs).map((c, i, all) => ({
+		...c,
+		message: i === all.length - 1 ? clipped(LIMITS.breadcrumbMessage, s) : c.message,
+	}));
+	for (const k of knobs) if (k.want.column === "breadcrumbs") k.want = { column: "breadcrumbs", is: json(kept) };
 	const body = {
 		error_message: has("error_message") ? past(LIMITS.errorMessage, 5, s) : "boom",
 		stack_trace: has("stack_trace") ? stack : "Error: boom\n    at f (/a.js:1:1)",
